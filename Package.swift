@@ -1,0 +1,94 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Plexus: a peer-to-peer federated communication mesh. `ls Sources` is the architecture:
+// PlexusCore is pure (no I/O), the other targets are shells around it. See docs/architecture.md.
+let package = Package(
+    name: "plexus",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "plexus", targets: ["plexus"]),
+        .executable(name: "plexus-bench", targets: ["plexus-bench"]),
+        .library(name: "PlexusCore", targets: ["PlexusCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.24.0"),
+        .package(url: "https://github.com/vapor/sqlite-nio", from: "1.12.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.11.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.4.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // Pure core: envelope, JSON, topics, limits, decisions. Imports no NIO, no database, no clock.
+        .target(
+            name: "PlexusCore",
+            dependencies: [.product(name: "Collections", package: "swift-collections")]
+        ),
+        // The durable message log: `MessageStore` and its SQLite implementation.
+        .target(
+            name: "PlexusStore",
+            dependencies: [
+                "PlexusCore",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // HTTP + WebSocket API on Hummingbird.
+        .target(
+            name: "PlexusAPI",
+            dependencies: [
+                "PlexusCore", "PlexusStore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+            ]
+        ),
+        // The node shell: configuration, runtime, services.
+        .target(
+            name: "PlexusNode",
+            dependencies: [
+                "PlexusCore", "PlexusStore", "PlexusAPI",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .executableTarget(
+            name: "plexus",
+            dependencies: [
+                "PlexusCore", "PlexusNode",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+            ]
+        ),
+        .executableTarget(
+            name: "plexus-bench",
+            dependencies: [
+                "PlexusCore", "PlexusStore", "PlexusNode",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+            ]
+        ),
+        .testTarget(name: "PlexusCoreTests", dependencies: ["PlexusCore"]),
+        .testTarget(name: "PlexusStoreTests", dependencies: ["PlexusCore", "PlexusStore"]),
+        .testTarget(
+            name: "PlexusNodeTests",
+            dependencies: [
+                "PlexusCore", "PlexusStore", "PlexusAPI", "PlexusNode", "plexus",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,29 @@
+import PlexusCore
+import PlexusStore
+
+/// What the API needs from the node: the ingest path, the log, the live-stream hub and the limits.
+public struct APIDependencies: Sendable {
+    public var node: String
+    public var ingestor: any MessageIngestor
+    public var store: any MessageStore
+    public var hub: StreamHub
+    public var limits: IngestLimits
+    /// Most messages a WebSocket ingest connection may have waiting for their commit at once.
+    public var webSocketIngestWindow: Int
+
+    public init(
+        node: String,
+        ingestor: any MessageIngestor,
+        store: any MessageStore,
+        hub: StreamHub,
+        limits: IngestLimits,
+        webSocketIngestWindow: Int = 256
+    ) {
+        self.node = node
+        self.ingestor = ingestor
+        self.store = store
+        self.hub = hub
+        self.limits = limits
+        self.webSocketIngestWindow = webSocketIngestWindow
+    }
+}

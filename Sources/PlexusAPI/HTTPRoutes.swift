@@ -1,0 +1,118 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import PlexusCore
+import PlexusStore
+
+/// The plain HTTP routes: the v1 API, the original system's routes (API-COMPAT.md) and health.
+public enum HTTPRoutes {
+    public static func router(_ deps: APIDependencies) -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: ProblemMiddleware())
+
+        router.get("/healthz") { _, _ in
+            let stats = deps.hub.stats
+            return Response.json([
+                "status": "ok",
+                "node": .string(deps.node),
+                "stream": [
+                    "clients": .integer(Int64(stats.subscribers)),
+                    "delivered": .integer(Int64(stats.delivered)),
+                    "slow_clients_closed": .integer(Int64(stats.slowClientsClosed)),
+                ],
+            ])
+        }
+
+        // v1: ingest one message or a batch; 202 once every message is durable in the log.
+        router.post("/v1/messages") { request, context in
+            let receipts = try await ingest(request, context: context, deps: deps, via: .http)
+            return Response.json(MessageReplies.accepted(receipts), status: .accepted)
+        }
+        router.get("/v1/messages/:uuid") { _, context in
+            let id = try messageID(context)
+            return try await envelopeResponse(id, deps: deps)
+        }
+        router.get("/v1/messages") { request, _ in
+            let query = try problem { () throws(PlexusError) in try MessageQuery.parse(queryPairs(request)) }
+            let page = try await deps.store.query(query)
+            return Response.json(MessageReplies.page(page))
+        }
+
+        // Original gateway: `{"message": "<json string>"}` or the object itself.
+        router.post("/MESSAGES") { request, context in
+            let receipts = try await ingest(request, context: context, deps: deps, via: .compatHTTP)
+            return Response.json(MessageReplies.compatAccepted(receipts))
+        }
+        // Original message logger.
+        router.get("/messages/subject/:subject") { request, context in
+            let subject = try pathParameter(context, "subject")
+            var pairs = queryPairs(request).filter { $0.0 == "limit" }
+            if pairs.isEmpty { pairs = [("limit", String(MessageQuery.maxLimit))] }
+            var query = try problem { () throws(PlexusError) in try MessageQuery.parse(pairs) }
+            query.subject = subject
+            let page = try await deps.store.query(query)
+            return Response.json(MessageReplies.array(page.messages))
+        }
+        router.get("/messages/:uuid") { _, context in
+            let id = try messageID(context)
+            return try await envelopeResponse(id, deps: deps)
+        }
+        return router
+    }
+
+    /// Reads the body within the limit and runs it through the node's ingest path.
+    static func ingest(
+        _ request: Request,
+        context: BasicRequestContext,
+        deps: APIDependencies,
+        via ingress: Ingress
+    ) async throws -> [IngestReceipt] {
+        let limit = deps.limits.maxBodyBytes
+        // Refuse an announced oversize body before reading a byte of it (RELIABILITY B1).
+        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
+            throw Problem(PlexusError(.tooLarge, "the body is \(declared) bytes; the limit is \(limit)"))
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw Problem(PlexusError(.tooLarge, "the body is larger than the limit of \(limit) bytes"))
+        }
+        do {
+            return try await deps.ingestor.ingest(body, via: ingress)
+        } catch {
+            throw Problem(error)
+        }
+    }
+
+    static func envelopeResponse(_ id: MessageID, deps: APIDependencies) async throws -> Response {
+        guard let stored = try await deps.store.message(id: id) else {
+            throw Problem(PlexusError(.notFound, "no message with message_uuid \(id) in this node's log"))
+        }
+        return Response.json(stored.json)
+    }
+
+    static func messageID(_ context: BasicRequestContext) throws -> MessageID {
+        let text = try pathParameter(context, "uuid")
+        guard let id = MessageID(string: text) else {
+            throw Problem(PlexusError(.invalidQuery, "\"\(text)\" is not a UUID (expected 8-4-4-4-12 hex digits)"))
+        }
+        return id
+    }
+
+    static func pathParameter(_ context: BasicRequestContext, _ name: String) throws -> String {
+        guard let raw = context.parameters.get(name) else {
+            throw Problem(PlexusError(.invalidQuery, "missing path parameter \(name)"))
+        }
+        return raw.removingPercentEncoding ?? raw
+    }
+
+    static func queryPairs(_ request: Request) -> [(String, String)] {
+        request.uri.queryParameters.map { (String($0.key), String($0.value)) }
+    }
+
+    /// Runs core validation, turning its error into a problem response.
+    static func problem<T>(_ body: () throws(PlexusError) -> T) throws(Problem) -> T {
+        do { return try body() } catch { throw Problem(error) }
+    }
+}

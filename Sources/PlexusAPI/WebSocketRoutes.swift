@@ -1,0 +1,128 @@
+import Hummingbird
+import HummingbirdWebSocket
+import NIOCore
+import NIOWebSocket
+import PlexusCore
+
+/// WebSocket endpoints: ingest (`/v1/messages/ws`, the original `/MESSAGES`) and the live stream
+/// (`/v1/stream`, the original logger's `/`).
+public enum WebSocketRoutes {
+    public static func router(_ deps: APIDependencies) -> Router<BasicWebSocketRequestContext> {
+        let router = Router(context: BasicWebSocketRequestContext.self)
+        router.add(middleware: ProblemMiddleware())
+        router.ws("/v1/messages/ws") { inbound, outbound, _ in
+            try await ingest(inbound: inbound, outbound: outbound, deps: deps, via: .webSocket)
+        }
+        router.ws("/MESSAGES") { inbound, outbound, _ in
+            try await ingest(inbound: inbound, outbound: outbound, deps: deps, via: .compatWebSocket)
+        }
+        router.ws("/v1/stream", shouldUpgrade: { request, _ in
+            // Validate the filter before upgrading, so a bad one is a 400, not a dead socket.
+            _ = try streamFilter(request)
+            return .upgrade([:])
+        }) { inbound, outbound, context in
+            let filter = (try? streamFilter(context.request)) ?? .everything
+            try await stream(filter: filter, inbound: inbound, outbound: outbound, deps: deps)
+        }
+        router.ws("/") { inbound, outbound, _ in
+            try await stream(filter: .everything, inbound: inbound, outbound: outbound, deps: deps)
+        }
+        return router
+    }
+
+    static func streamFilter(_ request: Request) throws -> StreamFilter {
+        try HTTPRoutes.problem { () throws(PlexusError) in try StreamFilter.parse(HTTPRoutes.queryPairs(request)) }
+    }
+
+    /// One JSON ack frame per input frame, in input order. Frames are ingested concurrently (up to
+    /// the window) so one connection's throughput is not one commit per frame.
+    static func ingest(
+        inbound: WebSocketInboundStream,
+        outbound: WebSocketOutboundWriter,
+        deps: APIDependencies,
+        via ingress: Ingress
+    ) async throws {
+        let window = AsyncWindow(permits: deps.webSocketIngestWindow)
+        let (pending, continuation) = AsyncStream.makeStream(of: Task<JSONValue, Never>.self)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await task in pending {
+                    let ack = await task.value
+                    window.release()
+                    try await outbound.write(.custom(.init(fin: true, opcode: .text, data: ByteBuffer(bytes: ack.serialized()))))
+                }
+            }
+            defer { continuation.finish() }
+            do {
+                for try await message in inbound.messages(maxSize: deps.limits.maxBodyBytes) {
+                    let body: ByteBuffer = switch message {
+                    case .text(let text): ByteBuffer(string: text)
+                    case .binary(let buffer): buffer
+                    }
+                    await window.acquire()
+                    continuation.yield(Task {
+                        do throws(PlexusError) {
+                            return MessageReplies.webSocketAck(.success(try await deps.ingestor.ingest(body, via: ingress)))
+                        } catch {
+                            return MessageReplies.webSocketAck(.failure(error))
+                        }
+                    })
+                }
+            } catch {
+                // An oversized message: tell the client why, as RFC 6455 says (1009).
+                continuation.finish()
+                try? await group.next()
+                try? await outbound.close(.messageTooLarge, reason: "message larger than \(deps.limits.maxBodyBytes) bytes")
+                return
+            }
+            continuation.finish()
+            try await group.next()
+        }
+    }
+
+    /// Streams matching messages until the client leaves or falls too far behind; a client that
+    /// fell behind is closed with 1008 (policy violation) and counted by the hub.
+    static func stream(
+        filter: StreamFilter,
+        inbound: WebSocketInboundStream,
+        outbound: WebSocketOutboundWriter,
+        deps: APIDependencies
+    ) async throws {
+        let subscription = deps.hub.subscribe(filter)
+        defer { deps.hub.unsubscribe(subscription) }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                // Reading keeps control frames (ping, close) flowing; the client sends no data.
+                do { for try await _ in inbound {} } catch {}
+                subscription.end(.closed)
+            }
+            group.addTask {
+                do {
+                    while let frames = await subscription.next() {
+                        for frame in frames {
+                            try await outbound.write(.custom(.init(fin: true, opcode: .text, data: frame)))
+                        }
+                    }
+                } catch {
+                    subscription.end(.closed)
+                }
+            }
+            // Ends the others when the hub drops this client as too slow while the writer is
+            // blocked on a socket the client no longer reads.
+            group.addTask { await subscription.ended() }
+            await group.next()
+            group.cancelAll()
+        }
+        if subscription.endReason == .tooSlow {
+            // The close frame waits behind unread data; the client sees 1008 if it reads again.
+            // Bounded so this handler never hangs on a client that is gone for good.
+            let dropped = subscription.droppedFrames
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { try? await outbound.close(.policyViolation, reason: "stream client too slow; \(dropped) messages dropped") }
+                group.addTask { try? await Task.sleep(for: .seconds(2)) }
+                await group.next()
+                group.cancelAll()
+            }
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+
+/// A message's `message_uuid`: the idempotency key everywhere in the mesh.
+///
+/// Stored as 16 bytes; written lower-case. New ids are UUIDv7 (RFC 9562): 48 bits of Unix
+/// milliseconds then random bits, so ids sort roughly by creation time and index well. The time
+/// and the random source are inputs, so a simulation with a seed produces the same ids.
+public struct MessageID: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public let uuid: UUID
+
+    public init(_ uuid: UUID) { self.uuid = uuid }
+
+    /// Accepts the canonical 8-4-4-4-12 hex form in either case.
+    public init?(string: some StringProtocol) {
+        guard string.utf8.count == 36, let uuid = UUID(uuidString: String(string)) else { return nil }
+        self.uuid = uuid
+    }
+
+    /// A new UUIDv7 for `now`, random bits drawn from `rng`.
+    public static func v7(now: Timestamp, rng: inout some RandomNumberGenerator) -> MessageID {
+        let ms = UInt64(max(0, now.milliseconds)) & 0xFFFF_FFFF_FFFF
+        let a = rng.next() as UInt64
+        let b = rng.next() as UInt64
+        var bytes = [UInt8](repeating: 0, count: 16)
+        for i in 0..<6 { bytes[i] = UInt8(truncatingIfNeeded: ms >> (8 * (5 - i))) }
+        bytes[6] = 0x70 | UInt8(truncatingIfNeeded: a & 0x0F)
+        bytes[7] = UInt8(truncatingIfNeeded: a >> 8)
+        bytes[8] = 0x80 | UInt8(truncatingIfNeeded: b & 0x3F)
+        for i in 9..<16 { bytes[i] = UInt8(truncatingIfNeeded: b >> (8 * (i - 8))) }
+        let uuid = UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+                               bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+        return MessageID(uuid)
+    }
+
+    public var description: String { uuid.uuidString.lowercased() }
+
+    public static func < (lhs: MessageID, rhs: MessageID) -> Bool {
+        withUnsafeBytes(of: lhs.uuid.uuid) { l in
+            withUnsafeBytes(of: rhs.uuid.uuid) { r in l.lexicographicallyPrecedes(r) }
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import PlexusStore
+
+extension NodeConfiguration {
+    /// Reads a node.yaml (docs/configuration.md). Unknown keys and bad values are errors naming
+    /// the key and line; omitted keys keep their defaults.
+    public static func load(yaml text: String) throws(ConfigurationError) -> NodeConfiguration {
+        var config = NodeConfiguration()
+        var root = try YAMLMapping.document(text)
+        if var node = try root.mapping("node") {
+            config.name = try node.string("name") ?? config.name
+            try node.rejectUnknownKeys()
+        }
+        if var http = try root.mapping("http") {
+            config.http.host = try http.string("host") ?? config.http.host
+            config.http.port = try http.int("port") ?? config.http.port
+            try http.rejectUnknownKeys()
+        }
+        config.dataDir = try root.string("data_dir") ?? config.dataDir
+        if var limits = try root.mapping("limits") {
+            config.limits.maxBodyBytes = try limits.int("max_body_bytes") ?? config.limits.maxBodyBytes
+            config.limits.maxDepth = try limits.int("max_depth") ?? config.limits.maxDepth
+            config.limits.maxBatch = try limits.int("max_batch") ?? config.limits.maxBatch
+            try limits.rejectUnknownKeys()
+        }
+        if var store = try root.mapping("store") {
+            if let kind = try store.choice("kind", Store.Kind.allCases.map(\.rawValue)) {
+                config.store.kind = Store.Kind(rawValue: kind) ?? .sqlite
+            }
+            if let sync = try store.choice("synchronous", SQLiteStoreOptions.Synchronous.allCases.map(\.rawValue)) {
+                config.store.synchronous = SQLiteStoreOptions.Synchronous(rawValue: sync) ?? .full
+            }
+            try store.rejectUnknownKeys()
+        }
+        if var stream = try root.mapping("stream") {
+            config.stream.clientQueue = try stream.int("client_queue") ?? config.stream.clientQueue
+            try stream.rejectUnknownKeys()
+        }
+        config.logLevel = try root.choice("log_level", logLevels) ?? config.logLevel
+        try root.rejectUnknownKeys()
+        try config.validate()
+        return config
+    }
+
+    public static func load(file path: String) throws(ConfigurationError) -> NodeConfiguration {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw ConfigurationError(key: "(file)", line: nil, message: "cannot read \(path) as UTF-8 text")
+        }
+        return try load(yaml: text)
+    }
+}

@@ -1,0 +1,74 @@
+import Logging
+import NIOCore
+import PlexusAPI
+import PlexusCore
+import PlexusStore
+import Synchronization
+
+/// The node's ingest path: the pure pipeline decides, the store makes it durable, the hub
+/// streams it. This is the shell around the core: it reads the clock and the random source and
+/// passes them in, so the core stays replayable.
+public final class NodeRuntime: MessageIngestor {
+    public let pipeline: IngestPipeline
+    public let store: any MessageStore
+    public let hub: StreamHub
+    let clock: @Sendable () -> Timestamp
+    let logger: Logger
+    /// Seeded per node; only `MessageID.v7` draws from it.
+    private let rng: Mutex<any RandomNumberGenerator & Sendable>
+
+    public init(
+        pipeline: IngestPipeline,
+        store: any MessageStore,
+        hub: StreamHub,
+        clock: @escaping @Sendable () -> Timestamp = WallClock.now,
+        rng: any RandomNumberGenerator & Sendable = SystemRandomNumberGenerator(),
+        logger: Logger
+    ) {
+        self.pipeline = pipeline
+        self.store = store
+        self.hub = hub
+        self.clock = clock
+        self.rng = Mutex(rng)
+        self.logger = logger
+    }
+
+    public func ingest(_ body: ByteBuffer, via ingress: Ingress) async throws(PlexusError) -> [IngestReceipt] {
+        let now = clock()
+        // The closures below are not typed-throws aware, so the core's result travels as a Result.
+        let parsed: Result<JSONValue, PlexusError> = body.withUnsafeReadableBytes { bytes in
+            Result { () throws(PlexusError) in try pipeline.parse(bytes) }
+        }
+        let value = try parsed.get()
+        let normalized: Result<[Envelope], PlexusError> = rng.withLock { rng in
+            Result { () throws(PlexusError) in try pipeline.normalize(value, now: now, rng: &rng) }
+        }
+        return try await log(try normalized.get(), via: ingress)
+    }
+
+    /// Appends to the log and, once committed, streams what was new.
+    public func log(_ envelopes: [Envelope], via ingress: Ingress) async throws(PlexusError) -> [IngestReceipt] {
+        let records = envelopes.map { LogRecord(envelope: $0) }
+        let outcomes: [AppendOutcome]
+        do {
+            outcomes = try await store.append(records)
+        } catch {
+            logger.warning("log append failed", metadata: ["plexus.ingress": "\(ingress.rawValue)", "plexus.error": "\(error)"])
+            throw PlexusError(.unavailable, "the message log is not available: \(error)")
+        }
+        var fresh: [Envelope] = []
+        var frames: [ByteBuffer] = []
+        var receipts: [IngestReceipt] = []
+        receipts.reserveCapacity(records.count)
+        for (record, outcome) in zip(records, outcomes) {
+            let duplicate = outcome == .duplicate
+            receipts.append(IngestReceipt(messageID: record.envelope.messageID, duplicate: duplicate))
+            if !duplicate {
+                fresh.append(record.envelope)
+                frames.append(ByteBuffer(bytes: record.json))
+            }
+        }
+        if !fresh.isEmpty { hub.publish(fresh, frames: frames) }
+        return receipts
+    }
+}

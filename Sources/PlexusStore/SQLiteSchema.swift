@@ -1,0 +1,155 @@
+import Foundation
+import Logging
+import SQLiteNIO
+
+/// Connection settings and versioned schema migrations of the SQLite log.
+///
+/// The schema version lives in `PRAGMA user_version`. Each migration is a numbered step; at open,
+/// every step newer than the file's version runs, all in one transaction together with the version
+/// bump, so a crash mid-migration leaves the file at its old version, never half-migrated. Later
+/// features add steps at the end; a step is never edited once released.
+enum SQLiteSchema {
+    struct Migration: Sendable {
+        var version: Int
+        var summary: String
+        var statements: [String]
+    }
+
+    static let migrations: [Migration] = [
+        Migration(
+            version: 1,
+            summary: "message log and subject index",
+            statements: [
+                // seq is the rowid: the writer assigns it itself, so subject rows can name it in the
+                // same transaction without reading it back. body is the LogRecord's wire JSON,
+                // served by reads byte for byte.
+                """
+                CREATE TABLE messages (
+                    seq INTEGER PRIMARY KEY,
+                    message_uuid BLOB NOT NULL UNIQUE CHECK (length(message_uuid) = 16),
+                    origin_ts INTEGER NOT NULL,
+                    ack_ts INTEGER,
+                    topic TEXT NOT NULL,
+                    message_type TEXT NOT NULL,
+                    source_subject_id TEXT,
+                    role TEXT NOT NULL,
+                    body BLOB NOT NULL
+                )
+                """,
+                // Newest-first pages with a (origin_ts, seq) cursor walk this index backwards.
+                "CREATE INDEX messages_by_time ON messages (origin_ts DESC, seq DESC)",
+                "CREATE INDEX messages_by_topic ON messages (topic, origin_ts DESC, seq DESC)",
+                // A message concerns several subjects (sender and every recipient), which one
+                // column cannot index. One row per (subject, message) makes "everything for
+                // subject X, newest first" an index range scan instead of a table scan. WITHOUT
+                // ROWID: the primary key is the whole row, so it is stored once.
+                """
+                CREATE TABLE message_subjects (
+                    subject_id TEXT NOT NULL,
+                    origin_ts INTEGER NOT NULL,
+                    seq INTEGER NOT NULL,
+                    PRIMARY KEY (subject_id, origin_ts, seq)
+                ) WITHOUT ROWID
+                """,
+            ]
+        ),
+    ]
+
+    static var latestVersion: Int { migrations.last?.version ?? 0 }
+
+    enum ConnectionRole { case writer, reader }
+
+    /// Opens a connection to `path`, creating the file and its directory, with the log's PRAGMAs.
+    static func openConnection(
+        path: String, role: ConnectionRole, options: SQLiteStoreOptions, logger: Logger
+    ) async throws -> SQLiteConnection {
+        if role == .writer {
+            let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+            do {
+                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            } catch {
+                throw StoreError(.ioFailure, "cannot create directory \(directory.path) for the log: \(error)")
+            }
+        }
+        let connection: SQLiteConnection
+        do {
+            connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        } catch {
+            throw StoreError(sqlite: error, while: "opening \(path)")
+        }
+        do {
+            try await configure(connection, role: role, options: options)
+            return connection
+        } catch {
+            try? await connection.close()
+            throw StoreError(sqlite: error, while: "configuring \(path)")
+        }
+    }
+
+    private static func configure(
+        _ connection: SQLiteConnection, role: ConnectionRole, options: SQLiteStoreOptions
+    ) async throws {
+        // busy_timeout first: it replaces sqlite-nio's default busy handler, which retries forever.
+        _ = try await connection.query("PRAGMA busy_timeout = \(options.busyTimeoutMilliseconds)")
+        _ = try await connection.query("PRAGMA cache_size = -\(options.cacheSizeKiB)")
+        switch role {
+        case .writer:
+            // WAL: readers never block the writer and the writer never blocks readers; a commit
+            // is one append (and, with synchronous=FULL, one fsync) of the WAL file.
+            let mode = try await connection.query("PRAGMA journal_mode = WAL").first?.column("journal_mode")?.string
+            guard mode?.lowercased() == "wal" else {
+                throw StoreError(.ioFailure, "the file system refused WAL journaling (journal_mode is \(mode ?? "unknown"))")
+            }
+            _ = try await connection.query("PRAGMA synchronous = \(options.synchronous.rawValue)")
+            _ = try await connection.query("PRAGMA temp_store = MEMORY")
+        case .reader:
+            // A read connection can never write by accident.
+            _ = try await connection.query("PRAGMA query_only = ON")
+        }
+    }
+
+    /// Runs every migration newer than the file's `user_version`, in one transaction.
+    /// Returns the schema version the file now has.
+    @discardableResult
+    static func migrate(_ connection: SQLiteConnection, path: String, logger: Logger) async throws -> Int {
+        do {
+            _ = try await connection.query("BEGIN IMMEDIATE")
+        } catch {
+            throw StoreError(sqlite: error, while: "locking \(path) for migration")
+        }
+        do {
+            let current = try await connection.query("PRAGMA user_version").first?.column("user_version")?.integer ?? 0
+            guard current <= latestVersion else {
+                throw StoreError(
+                    .migrationFailed,
+                    "\(path) has schema version \(current), newer than this build knows (\(latestVersion)); run a newer plexus"
+                )
+            }
+            for migration in migrations where migration.version > current {
+                logger.info("applying log schema migration", metadata: [
+                    "plexus.store.path": .string(path),
+                    "plexus.store.schema_version": .stringConvertible(migration.version),
+                    "plexus.store.migration": .string(migration.summary),
+                ])
+                for statement in migration.statements {
+                    _ = try await connection.query(statement)
+                }
+            }
+            if current < latestVersion {
+                _ = try await connection.query("PRAGMA user_version = \(latestVersion)")
+            }
+            _ = try await connection.query("COMMIT")
+            return latestVersion
+        } catch {
+            _ = try? await connection.query("ROLLBACK")
+            if let error = error as? StoreError { throw error }
+            throw StoreError(.migrationFailed, "migrating \(path) to schema version \(latestVersion): \(error)")
+        }
+    }
+
+    /// The highest seq in the log, or 0 when it is empty.
+    static func maxSeq(_ connection: SQLiteConnection) async throws -> Int64 {
+        let row = try await connection.query("SELECT MAX(seq) AS max_seq FROM messages").first
+        return Int64(row?.column("max_seq")?.integer ?? 0)
+    }
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import PlexusNode
+
+/// `plexus dev`: one node with embedded defaults, nothing to install or configure.
+struct DevCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dev",
+        abstract: "Run one node with embedded defaults (HTTP + WebSocket on 127.0.0.1:7700, data under ./.plexus)."
+    )
+
+    @Option(name: .long, help: "HTTP/WebSocket port (0 picks a free one).")
+    var httpPort: Int = 7700
+
+    @Option(name: .long, help: "Address to listen on.")
+    var host: String = "127.0.0.1"
+
+    @Option(name: .long, help: "Directory for the message log and other state.")
+    var dataDir: String = "./.plexus"
+
+    @Option(name: .long, help: "This node's name (stamped into each message's hops).")
+    var name: String = "dev"
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    func run() async throws {
+        var config = NodeConfiguration()
+        config.http.port = httpPort
+        config.http.host = host
+        config.dataDir = dataDir
+        config.name = name
+        config.logLevel = logLevel
+        let host = host
+        let frozen = config
+        try await NodeRunner.run(config) { port in
+            let base = "http://\(host):\(port)"
+            print("""
+            plexus node '\(frozen.name)' is listening on \(base) (WebSocket ws://\(host):\(port)), log at \(frozen.databasePath)
+
+              send:   curl -s -X POST \(base)/v1/messages -H 'content-type: application/json' \\
+                        -d '{"topic": "agents.alpha.events", "source_subject_id": "alpha", "data": {"hello": "world"}}'
+              query:  curl -s '\(base)/v1/messages?topic=agents.>&limit=10'
+              watch:  swift run plexus tail --url \(base) --topic 'agents.>'
+
+            Ctrl-C stops the node gracefully.
+            """)
+            fflush(nil)
+        }
+    }
+}

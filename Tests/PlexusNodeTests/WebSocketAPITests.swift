@@ -1,0 +1,137 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import PlexusCore
+import Testing
+
+/// WebSocket ingest and live streams, with real WebSocket clients against a real node.
+@Suite struct WebSocketAPITests {
+    @Test func ingestAcksEachFrameInOrder() async throws {
+        let node = try await TestNode.start()
+        defer { Task { try await node.stop() } }
+        let frames = [
+            #"{"topic": "ws.one", "data": 1}"#,
+            #"[{"topic": "ws.two", "data": 2}, {"topic": "ws.two", "data": 3}]"#,
+            #"{"topic": "bad topic"}"#,
+            #"{not json"#,
+            #"{"topic": "ws.one", "data": 4}"#,
+        ]
+        let client = WSTestClient(url: node.wsBase + "/v1/messages/ws", sending: frames)
+        defer { client.stop() }
+        let acks = try await client.next(frames.count).map { try JSONParser.parse($0) }
+        #expect(acks[0]["status"] == "ok")
+        #expect(acks[0]["message_uuids"]?.arrayValue?.count == 1)
+        #expect(acks[1]["message_uuids"]?.arrayValue?.count == 2)
+        #expect(acks[2]["status"] == "error")
+        #expect(acks[2]["error"]?["type"] == "https://plexus.dev/problems/invalid-topic")
+        #expect(acks[3]["error"]?["type"] == "https://plexus.dev/problems/invalid-json")
+        #expect(acks[4]["status"] == "ok")
+        // Acknowledged means logged.
+        for ack in [acks[0], acks[1], acks[4]] {
+            for id in ack["message_uuids"]?.arrayValue ?? [] {
+                let read = try await HTTP.get(node.base + "/v1/messages/" + (id.stringValue ?? ""))
+                #expect(read.status == 200)
+            }
+        }
+    }
+
+    @Test func originalWebSocketIngestRoute() async throws {
+        let node = try await TestNode.start()
+        defer { Task { try await node.stop() } }
+        let client = WSTestClient(url: node.wsBase + "/MESSAGES", sending: [#"{"topic": "fanout.ws", "data": {"x": 1}}"#, #"{"data": 1}"#])
+        defer { client.stop() }
+        let acks = try await client.next(2).map { try JSONParser.parse($0) }
+        let id = try #require(acks[0]["message_uuid"]?.stringValue)
+        #expect(try await HTTP.get(node.base + "/messages/" + id).status == 200)
+        #expect(acks[1]["status"] == "error")
+        #expect(acks[1]["error"]?["type"] == "https://plexus.dev/problems/missing-topic")
+    }
+
+    /// RELIABILITY B1: an oversized frame closes the connection with 1009.
+    @Test func oversizedFrameClosesWith1009() async throws {
+        let node = try await TestNode.start { $0.limits.maxBodyBytes = 2_048 }
+        defer { Task { try await node.stop() } }
+        let client = WSTestClient(url: node.wsBase + "/v1/messages/ws", sending: [#"{"topic": "a", "data": "\#(String(repeating: "x", count: 4_000))"}"#])
+        defer { client.stop() }
+        let close = try await client.closeFrame()
+        #expect(close?.closeCode == .messageTooLarge)
+    }
+
+    @Test func liveStreamFiltersByTopicAndSubject() async throws {
+        let node = try await TestNode.start()
+        defer { Task { try await node.stop() } }
+        let byTopic = WSTestClient(url: node.wsBase + "/v1/stream?topic=agents.*.events")
+        let bySubject = WSTestClient(url: node.wsBase + "/v1/stream?subject=beta")
+        let everything = WSTestClient(url: node.wsBase + "/")
+        defer { [byTopic, bySubject, everything].forEach { $0.stop() } }
+        try await waitForStreamClients(node, 3)
+        let batch = """
+        [{"topic": "agents.alpha.events", "source_subject_id": "alpha", "data": 1},
+         {"topic": "ops.alerts", "destination_subject_ids": ["beta"], "data": 2},
+         {"topic": "agents.beta.events", "source_subject_id": "beta", "data": 3}]
+        """
+        #expect(try await HTTP.post(node.base + "/v1/messages", batch).status == 202)
+        func data(_ frames: [String]) throws -> [Int64] { try frames.compactMap { try JSONParser.parse($0)["message_data"]?.integerValue } }
+        #expect(try data(try await byTopic.next(2)) == [1, 3])
+        #expect(try data(try await bySubject.next(2)) == [2, 3])
+        #expect(try data(try await everything.next(3)) == [1, 2, 3])
+        // Each stream frame is the full logged envelope.
+        let again = WSTestClient(url: node.wsBase + "/v1/stream")
+        defer { again.stop() }
+        try await waitForStreamClients(node, 4)
+        let reply = try await HTTP.post(node.base + "/v1/messages", #"{"topic": "x.y", "data": 9}"#)
+        let frame = try JSONParser.parse(try await again.next()[0])
+        let stored = try await HTTP.get(node.base + "/v1/messages/" + (reply.json?["message_uuid"]?.stringValue ?? ""))
+        #expect(stored.json == frame)
+    }
+
+    @Test func badStreamFilterIsRefusedBeforeUpgrade() async throws {
+        let node = try await TestNode.start()
+        defer { Task { try await node.stop() } }
+        let reply = try await RawHTTP.send(
+            port: node.port,
+            "GET /v1/stream?topic=a..b HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        )
+        #expect(reply.hasPrefix("HTTP/1.1 400"))
+        #expect(reply.contains("invalid-query"))
+    }
+
+    /// RELIABILITY F8: a stream client that stops reading is cut off and counted; a client that
+    /// reads gets every message.
+    @Test func slowStreamClientIsClosedOthersUnaffected() async throws {
+        let node = try await TestNode.start { $0.stream.clientQueue = 8 }
+        defer { Task { try await node.stop() } }
+        // The slow client: completes the upgrade, then never reads again.
+        let slow = try RawHTTP.connect(port: node.port, receiveBuffer: 4_096)
+        defer { close(slow) }
+        RawHTTP.write(slow, "GET /v1/stream HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+        _ = RawHTTP.read(slow, until: "\r\n\r\n")
+        let fast = WSTestClient(url: node.wsBase + "/v1/stream")
+        defer { fast.stop() }
+        try await waitForStreamClients(node, 2)
+
+        let payload = String(repeating: "p", count: 16_000)
+        let batches = 40, perBatch = 25
+        let reader = Task { try await fast.next(batches * perBatch) }
+        for b in 0..<batches {
+            let batch = (0..<perBatch).map { i in #"{"topic": "load.test", "data": {"i": \#(b * perBatch + i), "pad": "\#(payload)"}}"# }
+            let reply = try await HTTP.post(node.base + "/v1/messages", "[" + batch.joined(separator: ",") + "]")
+            #expect(reply.status == 202)
+        }
+        let frames = try await reader.value
+        let numbers = try frames.compactMap { try JSONParser.parse($0)["message_data"]?["i"]?.integerValue }
+        #expect(numbers == (0..<Int64(batches * perBatch)).map { $0 })
+        let health = try await HTTP.get(node.base + "/healthz")
+        #expect(health.json?["stream"]?["slow_clients_closed"] == 1)
+    }
+
+    func waitForStreamClients(_ node: TestNode, _ count: Int) async throws {
+        for _ in 0..<200 {
+            let health = try await HTTP.get(node.base + "/healthz")
+            if let clients = health.json?["stream"]?["clients"]?.integerValue, clients >= count { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw TestFailure("stream clients did not connect")
+    }
+}

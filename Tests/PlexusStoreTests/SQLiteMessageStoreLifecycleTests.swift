@@ -1,0 +1,173 @@
+import Foundation
+import PlexusCore
+import PlexusStore
+import SQLiteNIO
+import Testing
+
+@Suite("SQLiteMessageStore lifecycle")
+struct SQLiteMessageStoreLifecycleTests {
+    @Test func reopenKeepsEverythingAndSeqContinues() async throws {
+        var factory = RecordFactory()
+        let first = try (0..<30).map { try factory.record(at: Int64($0), to: ["bob"]) }
+        let later = try factory.record(at: 100, to: ["bob"])
+        try await withTemporaryDirectory { directory in
+            // A directory that does not exist yet: open creates it.
+            let path = directory + "/nested/dir/log.sqlite"
+            let store = try await SQLiteMessageStore.open(path: path, logger: testLogger)
+            let outcomes = try await store.append(first)
+            try await store.close()
+
+            let reopened = try await SQLiteMessageStore.open(path: path, logger: testLogger)
+            #expect(try await reopened.count() == 30)
+            for (record, outcome) in zip(first, outcomes) {
+                let stored = try #require(try await reopened.message(id: record.envelope.messageID))
+                #expect(stored.json == record.json)
+                #expect(stored.seq == outcome.seq)
+            }
+            #expect(try await reopened.append([first[3], later]) == [.duplicate, .stored(seq: 31)])
+            #expect(try await reopened.query(MessageQuery(subject: "bob")).messages.count == 31)
+            try await reopened.close()
+        }
+    }
+
+    @Test func closeDrainsQueuedAppendsThenRefusesMore() async throws {
+        var factory = RecordFactory()
+        let calls = try (0..<20).map { call in try (0..<50).map { try factory.record(at: Int64(call * 50 + $0)) } }
+        let late = try factory.record(at: 5_000)
+        try await withTemporaryDirectory { directory in
+            let path = directory + "/log.sqlite"
+            let store = try await SQLiteMessageStore.open(path: path, logger: testLogger)
+            // Appends started before close either commit or fail with `.closed`; none is lost silently.
+            let results = await withTaskGroup(of: Result<[AppendOutcome], any Error>.self) { group in
+                for records in calls {
+                    group.addTask { await outcome { try await store.append(records) } }
+                }
+                group.addTask {
+                    await outcome { try await store.close(); return [] }
+                }
+                var all: [Result<[AppendOutcome], any Error>] = []
+                for await result in group { all.append(result) }
+                return all
+            }
+            var committed = 0
+            for result in results {
+                switch result {
+                case .success(let outcomes): committed += outcomes.count
+                case .failure(let error): #expect((error as? StoreError)?.code == .closed)
+                }
+            }
+            do {
+                _ = try await store.append([late])
+                Issue.record("append after close must throw")
+            } catch let error as StoreError {
+                #expect(error.code == .closed)
+            }
+            do {
+                _ = try await store.count()
+                Issue.record("count after close must throw")
+            } catch let error as StoreError {
+                #expect(error.code == .closed)
+            }
+            try await store.close()  // a second close is harmless
+
+            let reopened = try await SQLiteMessageStore.open(path: path, logger: testLogger)
+            #expect(try await reopened.count() == committed)
+            try await reopened.close()
+        }
+    }
+
+    @Test func failedCommitFailsItsCallersAndTheWriterCarriesOn() async throws {
+        var factory = RecordFactory()
+        let a = try factory.record(at: 1)
+        let b = try factory.record(at: 2)
+        let c = try factory.record(at: 3)
+        let options = SQLiteStoreOptions(busyTimeout: .milliseconds(20))
+        try await withStore(options: options) { store, path in
+            #expect(try await store.append([a]) == [.stored(seq: 1)])
+            // Another process holding the write lock makes the next transaction fail.
+            let other = try await SQLiteConnection.open(storage: .file(path: path))
+            _ = try await other.query("BEGIN IMMEDIATE")
+            do {
+                _ = try await store.append([b])
+                Issue.record("append must fail while another connection holds the write lock")
+            } catch let error as StoreError {
+                #expect(error.code == .ioFailure)
+            }
+            _ = try await other.query("ROLLBACK")
+            try await other.close()
+            // The seq given to the failed record is reused: no gap.
+            #expect(try await store.append([b, c]) == [.stored(seq: 2), .stored(seq: 3)])
+            #expect(try await store.count() == 3)
+        }
+    }
+
+    @Test func schemaIsVersionedAndTunedAtOpen() async throws {
+        try await withStore { _, path in
+            let connection = try await SQLiteConnection.open(storage: .file(path: path))
+            let version = try await connection.query("PRAGMA user_version").first?.column("user_version")?.integer
+            let mode = try await connection.query("PRAGMA journal_mode").first?.column("journal_mode")?.string
+            let tables = try await connection.query("SELECT name FROM sqlite_master WHERE type IN ('table', 'index') ORDER BY name")
+                .compactMap { $0.column("name")?.string }
+            try await connection.close()
+            #expect(version == 1)
+            #expect(mode == "wal")
+            #expect(tables.contains("messages"))
+            #expect(tables.contains("message_subjects"))
+            #expect(tables.contains("messages_by_time"))
+            #expect(tables.contains("messages_by_topic"))
+        }
+    }
+
+    @Test func refusesAFileFromANewerSchema() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory + "/future.sqlite"
+            let connection = try await SQLiteConnection.open(storage: .file(path: path))
+            _ = try await connection.query("PRAGMA user_version = 99")
+            try await connection.close()
+            do {
+                let store = try await SQLiteMessageStore.open(path: path, logger: testLogger)
+                try await store.close()
+                Issue.record("open must refuse schema version 99")
+            } catch let error as StoreError {
+                #expect(error.code == .migrationFailed)
+                #expect(error.message.contains("99"))
+            }
+        }
+    }
+
+    @Test func invalidOptionsAreRefusedByName() async throws {
+        try await withTemporaryDirectory { directory in
+            do {
+                _ = try await SQLiteMessageStore.open(
+                    path: directory + "/x.sqlite", options: SQLiteStoreOptions(maxBatchRows: 0), logger: testLogger
+                )
+                Issue.record("open must refuse maxBatchRows = 0")
+            } catch let error as SQLiteStoreOptions.InvalidOption {
+                #expect(error.key == "maxBatchRows")
+            }
+            #expect(throws: SQLiteStoreOptions.InvalidOption.self) {
+                try SQLiteStoreOptions(readConnections: 0).validate()
+            }
+        }
+    }
+
+    @Test func rawInsertBenchmarkWritesTheSameRows() async throws {
+        var factory = RecordFactory()
+        let records = try (0..<500).map { try factory.record(at: Int64($0), to: ["bob"]) }
+        try await withTemporaryDirectory { directory in
+            let path = directory + "/raw.sqlite"
+            let rate = try await SQLiteRawInsertBenchmark.run(path: path, rows: records, batchSize: 100)
+            #expect(rate > 0)
+            // The rows are real log rows: the store opens the file and reads them back.
+            let store = try await SQLiteMessageStore.open(path: path, logger: testLogger)
+            #expect(try await store.count() == 500)
+            #expect(try await store.message(id: records[42].envelope.messageID)?.json == records[42].json)
+            #expect(try await store.append([records[0]]) == [.duplicate])
+            try await store.close()
+        }
+    }
+}
+
+private func outcome<T>(_ body: () async throws -> T) async -> Result<T, any Error> {
+    do { return .success(try await body()) } catch { return .failure(error) }
+}

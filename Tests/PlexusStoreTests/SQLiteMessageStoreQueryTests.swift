@@ -1,0 +1,162 @@
+import PlexusCore
+import PlexusStore
+import Testing
+
+@Suite("SQLiteMessageStore queries")
+struct SQLiteMessageStoreQueryTests {
+    private func ids(_ page: MessagePage) -> [MessageID] { page.messages.map(\.messageID) }
+
+    @Test func queryBySubjectMatchesSenderAndRecipients() async throws {
+        var factory = RecordFactory()
+        let m1 = try factory.record(at: 1, from: "alice", to: ["bob"])
+        let m2 = try factory.record(at: 2, from: "carol", to: ["alice", "dave"])
+        let m3 = try factory.record(at: 3, from: "bob", to: ["carol", "carol", "bob"])
+        let m4 = try factory.record(at: 4, from: nil, to: [])
+        try await withStore { store, _ in
+            _ = try await store.append([m1, m2, m3, m4])
+            let alice = try await store.query(MessageQuery(subject: "alice"))
+            #expect(ids(alice) == [m2, m1].map(\.envelope.messageID))
+            #expect(alice.nextCursor == nil)
+            let bob = try await store.query(MessageQuery(subject: "bob"))
+            #expect(ids(bob) == [m3, m1].map(\.envelope.messageID))
+            let carol = try await store.query(MessageQuery(subject: "carol"))
+            #expect(ids(carol) == [m3, m2].map(\.envelope.messageID))
+            #expect(try await store.query(MessageQuery(subject: "nobody")).messages.isEmpty)
+            #expect(alice.messages.first?.json == m2.json)
+        }
+    }
+
+    @Test func queryByLiteralTopic() async throws {
+        var factory = RecordFactory()
+        let records = [
+            try factory.record(at: 1, topic: "a.b"),
+            try factory.record(at: 2, topic: "a.b.c"),
+            try factory.record(at: 3, topic: "a.b"),
+            try factory.record(at: 4, topic: "a.bc"),
+        ]
+        try await withStore { store, _ in
+            _ = try await store.append(records)
+            let page = try await store.query(MessageQuery(topic: try TopicPattern("a.b")))
+            #expect(ids(page) == [records[2], records[0]].map(\.envelope.messageID))
+        }
+    }
+
+    @Test func queryByWildcardTopics() async throws {
+        var factory = RecordFactory()
+        let topics = ["a.b.c", "a.x.c", "a.b.d", "a.b", "b.b.c", "a.b.c.d", "a", "ab.x.c", "a.c"]
+        let records = try topics.enumerated().map { try factory.record(at: Int64($0.offset), topic: $0.element) }
+        func expected(_ pattern: String) throws -> [MessageID] {
+            let pattern = try TopicPattern(pattern)
+            return records.reversed().filter { pattern.matches($0.envelope.topic) }.map(\.envelope.messageID)
+        }
+        try await withStore { store, _ in
+            _ = try await store.append(records)
+            for pattern in ["a.*.c", "a.>", "*.b.c", ">", "a.*", "*", "a.b.>", "*.*.c"] {
+                let page = try await store.query(MessageQuery(topic: try TopicPattern(pattern)))
+                #expect(ids(page) == (try expected(pattern)), "pattern \(pattern)")
+            }
+            let star = try await store.query(MessageQuery(topic: try TopicPattern("a.*.c")))
+            #expect(Set(star.messages.map(\.seq)) == [1, 2])
+        }
+    }
+
+    @Test func wildcardQueryScansPastManyNonMatchingRows() async throws {
+        var factory = RecordFactory()
+        var records = try (0..<5).map { try factory.record(at: Int64($0), topic: "a.m\($0).c") }
+        // Newer rows in the prefix range that the wildcard rejects, more than one SQL page.
+        records += try (0..<700).map { try factory.record(at: 100 + Int64($0), topic: "a.n\($0).z") }
+        try await withStore { store, _ in
+            _ = try await store.append(records)
+            var query = MessageQuery(topic: try TopicPattern("a.*.c"), limit: 2)
+            var seen: [MessageID] = []
+            while true {
+                let page = try await store.query(query)
+                seen += ids(page)
+                guard let cursor = page.nextCursor else { break }
+                #expect(page.messages.count == 2)
+                query.cursor = cursor
+            }
+            #expect(seen == records[0..<5].reversed().map(\.envelope.messageID))
+        }
+    }
+
+    @Test func sinceIsInclusiveAndUntilExclusive() async throws {
+        var factory = RecordFactory()
+        let records = try (0..<10).map { try factory.record(at: Int64($0), from: "s", to: ["t"]) }
+        try await withStore { store, _ in
+            _ = try await store.append(records)
+            let since = records[3].envelope.originTS
+            let until = records[7].envelope.originTS
+            let expected = records[3..<7].reversed().map(\.envelope.messageID)
+            #expect(ids(try await store.query(MessageQuery(since: since, until: until))) == expected)
+            #expect(ids(try await store.query(MessageQuery(subject: "t", since: since, until: until))) == expected)
+            #expect(ids(try await store.query(MessageQuery(topic: try TopicPattern("a.*"), since: since, until: until))) == expected)
+            #expect(ids(try await store.query(MessageQuery(since: records[9].envelope.originTS))) == [records[9].envelope.messageID])
+            #expect(try await store.query(MessageQuery(until: records[0].envelope.originTS)).messages.isEmpty)
+        }
+    }
+
+    @Test(arguments: [
+        MessageQuery(limit: 10),
+        MessageQuery(subject: "bob", limit: 7),
+        MessageQuery(topic: try! TopicPattern("a.b"), limit: 10),
+        MessageQuery(topic: try! TopicPattern("a.*"), limit: 9),
+        MessageQuery(topic: try! TopicPattern(">"), limit: 1),
+        MessageQuery(limit: 257),
+        MessageQuery(limit: 1_000),
+    ])
+    func pagingWalksEveryRowOnceInOrder(base: MessageQuery) async throws {
+        var factory = RecordFactory()
+        // Several messages share an origin_ts, so the seq tie-break is exercised; appended out of
+        // time order, so seq order differs from time order.
+        var records: [LogRecord] = []
+        for index in 0..<257 {
+            let ts = Int64((index * 37) % 101)
+            let topic = index % 3 == 0 ? "a.b" : (index % 3 == 1 ? "a.c" : "b.c")
+            records.append(try factory.record(at: ts, topic: topic, from: "s\(index % 4)", to: index % 2 == 0 ? ["bob"] : []))
+        }
+        try await withStore { store, _ in
+            let outcomes = try await store.append(records)
+            let seqOf = Dictionary(uniqueKeysWithValues: zip(records.map(\.envelope.messageID), outcomes.compactMap(\.seq)))
+            let expected = records
+                .filter { base.matches($0.envelope) }
+                .sorted {
+                    ($0.envelope.originTS, seqOf[$0.envelope.messageID]!) > ($1.envelope.originTS, seqOf[$1.envelope.messageID]!)
+                }
+                .map(\.envelope.messageID)
+            #expect(!expected.isEmpty)
+
+            var query = base
+            var walked: [MessageID] = []
+            var pages = 0
+            while true {
+                let page = try await store.query(query)
+                pages += 1
+                walked += ids(page)
+                guard let cursor = page.nextCursor else { break }
+                #expect(page.messages.count == base.limit)
+                #expect(cursor == QueryCursor(originTS: page.messages.last!.originTS, seq: page.messages.last!.seq))
+                query.cursor = cursor
+                if pages > 1_000 { Issue.record("paging does not end"); break }
+            }
+            #expect(walked == expected)
+            #expect(pages == max(1, (expected.count + base.limit - 1) / base.limit))
+        }
+    }
+
+    @Test func exactlyLimitRowsLeavesNoCursor() async throws {
+        var factory = RecordFactory()
+        let records = try (0..<4).map { try factory.record(at: Int64($0)) }
+        try await withStore { store, _ in
+            _ = try await store.append(records)
+            let page = try await store.query(MessageQuery(limit: 4))
+            #expect(page.messages.count == 4)
+            #expect(page.nextCursor == nil)
+            let first = try await store.query(MessageQuery(limit: 3))
+            #expect(first.nextCursor != nil)
+            let rest = try await store.query(MessageQuery(limit: 3, cursor: first.nextCursor))
+            #expect(ids(rest) == [records[0].envelope.messageID])
+            #expect(rest.nextCursor == nil)
+        }
+    }
+}
