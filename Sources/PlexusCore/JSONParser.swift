@@ -186,6 +186,13 @@ public struct JSONParser {
             }
             let keyOffset = index
             let key = try parseString()
+            // Claim the slot now (one hash lookup) so a duplicate is reported before anything in its value.
+            let (existing, position) = object.updateValue(.null, forKey: key, insertingAt: object.count)
+            if existing != nil {
+                throw JSONError(
+                    code: .duplicateKey, offset: keyOffset,
+                    message: "duplicate key \(Self.quoted(key)) at byte \(keyOffset)")
+            }
             skipWhitespace()
             guard index < end else { throw unexpectedEnd(expected: "':'") }
             guard bytes[index] == UInt8(ascii: ":") else {
@@ -194,12 +201,7 @@ public struct JSONParser {
             index += 1
             skipWhitespace()
             guard index < end else { throw unexpectedEnd(expected: "a value") }
-            let value = try parseValue(depth: depth + 1)
-            if object.updateValue(value, forKey: key) != nil {
-                throw JSONError(
-                    code: .duplicateKey, offset: keyOffset,
-                    message: "duplicate key \(Self.quoted(key)) at byte \(keyOffset)")
-            }
+            object.values[position] = try parseValue(depth: depth + 1)
             skipWhitespace()
             guard index < end else { throw unexpectedEnd(expected: "',' or '}'") }
             switch bytes[index] {

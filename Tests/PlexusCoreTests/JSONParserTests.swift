@@ -224,6 +224,8 @@ struct JSONParserTests {
         JSONRejection("duplicate key", #"{"a":1,"a":2}"#, .duplicateKey, at: 7),
         JSONRejection("duplicate key, nested", #"{"x":{"b":1,"c":2,"b":3}}"#, .duplicateKey, at: 18),
         JSONRejection("duplicate key spelled differently", #"{"a":1,"\u0061":2}"#, .duplicateKey, at: 7),
+        JSONRejection("duplicate key before a bad value", #"{"a":1,"a":[1,]}"#, .duplicateKey, at: 7),
+        JSONRejection("duplicate key before a missing colon", #"{"a":1,"a"}"#, .duplicateKey, at: 7),
         // trailing data
         JSONRejection("two values", "1 2", .trailingData, at: 2),
         JSONRejection("extra bracket", "[1]]", .trailingData, at: 3),

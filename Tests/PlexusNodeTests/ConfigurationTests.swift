@@ -1,0 +1,80 @@
+import Foundation
+import PlexusNode
+import Testing
+
+@Suite struct ConfigurationTests {
+    @Test func completeFileLoads() throws {
+        let config = try NodeConfiguration.load(yaml: """
+        node:
+          name: edge-1
+        http:
+          host: 0.0.0.0
+          port: 7800
+        data_dir: /var/lib/plexus
+        limits:
+          max_body_bytes: 2097152
+          max_depth: 32
+          max_batch: 500
+        store:
+          kind: sqlite
+          synchronous: normal
+        stream:
+          client_queue: 100
+        log_level: debug
+        """)
+        #expect(config.name == "edge-1")
+        #expect(config.http.host == "0.0.0.0")
+        #expect(config.http.port == 7800)
+        #expect(config.dataDir == "/var/lib/plexus")
+        #expect(config.limits.maxBodyBytes == 2_097_152)
+        #expect(config.limits.maxDepth == 32)
+        #expect(config.limits.maxBatch == 500)
+        #expect(config.store.synchronous == .normal)
+        #expect(config.stream.clientQueue == 100)
+        #expect(config.logLevel == "debug")
+    }
+
+    @Test func emptyFileGivesDefaults() throws {
+        #expect(try NodeConfiguration.load(yaml: "") == NodeConfiguration())
+    }
+
+    @Test(arguments: [
+        ("http:\n  port: 7700\n  prot: 1\n", "http.prot", 3),
+        ("nodes:\n  name: x\n", "nodes", 1),
+        ("http:\n  port: seventy\n", "http.port", 2),
+        ("http:\n  port: 70000\n", "http.port", nil),
+        ("store:\n  kind: oracle\n", "store.kind", 2),
+        ("log_level: loud\n", "log_level", 1),
+        ("limits: 5\n", "limits", 1),
+        ("http: [1, 2\n", "(document)", nil),
+    ] as [(String, String, Int?)])
+    func badFilesNameKeyAndLine(_ yaml: String, _ key: String, _ line: Int?) {
+        do {
+            _ = try NodeConfiguration.load(yaml: yaml)
+            Issue.record("accepted a bad file")
+        } catch {
+            #expect(error.key == key)
+            if let line { #expect(error.line == line) }
+            #expect(error.description.contains(key))
+        }
+    }
+
+    @Test func cliRejectsBadConfigWithKeyAndLine() async throws {
+        let dir = TestNode.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/node.yaml"
+        try "http:\n  port: 7700\n  hots: x\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: NodeProcess.executable)
+        process.arguments = ["node", "run", "--config", path]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus != 0)
+        #expect(text.contains("http.hots"))
+        #expect(text.contains("line 3"))
+    }
+}
