@@ -85,6 +85,9 @@ let package = Package(
             name: "PlexusNodeTests",
             dependencies: [
                 "PlexusCore", "PlexusStore", "PlexusAPI", "PlexusNode", "plexus",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             ]

@@ -1,7 +1,7 @@
+// Numbers: the RFC 8259 grammar checked byte by byte, then converted without text where that is exact.
 extension JSONParser {
-    // MARK: - Numbers
-
-    private mutating func parseNumber() throws(JSONError) -> JSONValue {
+    /// Parses the number starting at `index` (a digit or `-`) and leaves `index` after it.
+    mutating func parseNumber() throws(JSONError) -> JSONValue {
         let start = index
         var i = index
         let negative = bytes[i] == UInt8(ascii: "-")
@@ -147,7 +147,7 @@ extension JSONParser {
     }
 
     @inline(never)
-    private func invalidNumber(at offset: Int, _ problem: String) -> JSONError {
+    func invalidNumber(at offset: Int, _ problem: String) -> JSONError {
         JSONError(code: .invalidNumber, offset: offset, message: "invalid number at byte \(offset): \(problem)")
     }
 }

@@ -1,11 +1,10 @@
+// Strings: scanned in place, eight plain bytes at a time; escapes decoded only when present.
 extension JSONParser {
-    // MARK: - Strings
-
     /// Parses the string whose opening quote is at `index` and leaves `index` after its closing quote.
     ///
     /// UTF-8 is validated as the scan goes, so errors come out in byte order and the String is
     /// built from the input slice in one copy.
-    private mutating func parseString() throws(JSONError) -> String {
+    mutating func parseString() throws(JSONError) -> String {
         let start = index + 1
         var i = start
         while true {
@@ -187,7 +186,7 @@ extension JSONParser {
     }
 
     /// The length of the well-formed UTF-8 sequence at `i`, or nil (Unicode Table 3-7).
-    private func utf8SequenceLength(at i: Int) -> Int? {
+    func utf8SequenceLength(at i: Int) -> Int? {
         let lead = bytes[i]
         if lead < 0x80 { return 1 }
         let secondLow: UInt8
@@ -213,7 +212,7 @@ extension JSONParser {
 
     /// Says why the sequence at `i` is ill-formed; call only where `utf8SequenceLength` returned nil.
     @inline(never)
-    private func utf8Error(at i: Int) -> JSONError {
+    func utf8Error(at i: Int) -> JSONError {
         let lead = bytes[i]
         let second: UInt8? = i + 1 < end ? bytes[i + 1] : nil
         let reason: String
@@ -237,7 +236,7 @@ extension JSONParser {
         return JSONError(code: .invalidUTF8, offset: i, message: "invalid UTF-8 at byte \(i): \(reason)")
     }
 
-    // MARK: - Errors
+    // MARK: - String errors
 
     @inline(never)
     private func controlCharacter(at i: Int) -> JSONError {

@@ -253,7 +253,6 @@ public struct JSONParser {
         return true
     }
 
-
     // MARK: - Errors
 
     @inline(never)
@@ -276,11 +275,11 @@ public struct JSONParser {
         (0x21...0x7E).contains(byte) ? "character '\(printable(byte))'" : "byte 0x\(hex(byte))"
     }
 
-    private static func printable(_ byte: UInt8) -> String {
+    static func printable(_ byte: UInt8) -> String {
         (0x21...0x7E).contains(byte) ? String(UnicodeScalar(byte)) : "<0x\(hex(byte))>"
     }
 
-    private static func hex(_ value: some BinaryInteger, digits: Int = 2) -> String {
+    static func hex(_ value: some BinaryInteger, digits: Int = 2) -> String {
         let text = String(value, radix: 16, uppercase: true)
         return String(repeating: "0", count: max(0, digits - text.count)) + text
     }

@@ -32,7 +32,8 @@ import Testing
             return all
         }
         node.kill9()
-        #expect(acked.count == 8 * (13 * 1 + 12 * 20))
+        let perSender: Int = 13 + 12 * 20
+        #expect(acked.count == 8 * perSender)
 
         let restarted = try await NodeProcess.dev(dataDir: dataDir)
         var missing = 0
@@ -49,7 +50,7 @@ import Testing
                 total += page.json?["messages"]?.arrayValue?.count ?? 0
                 cursor = page.json?["next_cursor"]?.stringValue
             } while cursor != nil
-            #expect(total == 13 + 12 * 20)
+            #expect(total == perSender)
         }
         #expect(await restarted.terminate() == 0)
     }
