@@ -16,22 +16,23 @@ public enum WebSocketRoutes {
         router.ws("/MESSAGES") { inbound, outbound, _ in
             try await ingest(inbound: inbound, outbound: outbound, deps: deps, via: .compatWebSocket)
         }
-        router.ws("/v1/stream", shouldUpgrade: { request, _ in
-            // Validate the filter before upgrading, so a bad one is a 400, not a dead socket.
-            _ = try streamFilter(request)
-            return .upgrade([:])
-        }) { inbound, outbound, context in
-            let filter = (try? streamFilter(context.request)) ?? .everything
+        router.ws("/v1/stream") { inbound, outbound, context in
+            let filter: StreamFilter
+            do throws(PlexusError) {
+                filter = try StreamFilter.parse(HTTPRoutes.queryPairs(context.request))
+            } catch {
+                // A refused upgrade carries no body in most WebSocket clients, so upgrade, say
+                // what is wrong in one problem frame, and close with 1008.
+                try await outbound.write(.text(Problem(error).json.jsonString))
+                try await outbound.close(.policyViolation, reason: String(error.message.prefix(120)))
+                return
+            }
             try await stream(filter: filter, inbound: inbound, outbound: outbound, deps: deps)
         }
         router.ws("/") { inbound, outbound, _ in
             try await stream(filter: .everything, inbound: inbound, outbound: outbound, deps: deps)
         }
         return router
-    }
-
-    static func streamFilter(_ request: Request) throws -> StreamFilter {
-        try HTTPRoutes.problem { () throws(PlexusError) in try StreamFilter.parse(HTTPRoutes.queryPairs(request)) }
     }
 
     /// One JSON ack frame per input frame, in input order. Frames are ingested concurrently (up to

@@ -27,8 +27,9 @@ extension NodeConfiguration {
             if let kind = try store.choice("kind", Store.Kind.allCases.map(\.rawValue)) {
                 config.store.kind = Store.Kind(rawValue: kind) ?? .sqlite
             }
-            if let sync = try store.choice("synchronous", SQLiteStoreOptions.Synchronous.allCases.map(\.rawValue)) {
-                config.store.synchronous = SQLiteStoreOptions.Synchronous(rawValue: sync) ?? .full
+            let modes = SQLiteStoreOptions.Synchronous.allCases
+            if let sync = try store.choice("synchronous", modes.map { $0.rawValue.lowercased() }) {
+                config.store.synchronous = modes.first { $0.rawValue.lowercased() == sync } ?? .full
             }
             try store.rejectUnknownKeys()
         }

@@ -55,11 +55,19 @@ enum RawHTTP {
 
     /// One request, the whole reply (or what arrived within the timeout).
     static func send(port: Int, _ request: String) async throws -> String {
-        try await Task.detached {
+        try await onThread {
             let fd = try connect(port: port)
             defer { close(fd) }
             write(fd, request)
             return read(fd, until: "}")
-        }.value
+        }
+    }
+
+    /// Runs blocking socket code on its own thread: blocking a thread of Swift's cooperative pool
+    /// (two on this machine) would starve the node under test, which runs on the same pool.
+    static func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try body() }) }.start()
+        }
     }
 }

@@ -86,27 +86,29 @@ import Testing
         #expect(stored.json == frame)
     }
 
-    @Test func badStreamFilterIsRefusedBeforeUpgrade() async throws {
+    @Test func badStreamFilterIsNamedThenClosedWith1008() async throws {
         let node = try await TestNode.start()
         defer { Task { try await node.stop() } }
-        let reply = try await RawHTTP.send(
-            port: node.port,
-            "GET /v1/stream?topic=a..b HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-        )
-        #expect(reply.hasPrefix("HTTP/1.1 400"))
-        #expect(reply.contains("invalid-query"))
+        let client = WSTestClient(url: node.wsBase + "/v1/stream?topic=a..b")
+        defer { client.stop() }
+        let problem = try JSONParser.parse(try await client.next()[0])
+        #expect(problem["type"] == "https://plexus.dev/problems/invalid-query")
+        #expect(problem["detail"]?.stringValue?.contains("a..b") == true)
+        let close = try await client.closeFrame()
+        #expect(close?.closeCode == .policyViolation)
     }
 
     /// RELIABILITY F8: a stream client that stops reading is cut off and counted; a client that
     /// reads gets every message.
     @Test func slowStreamClientIsClosedOthersUnaffected() async throws {
-        let node = try await TestNode.start { $0.stream.clientQueue = 8 }
+        // Room for two published batches: a client that keeps reading never falls this far behind.
+        let node = try await TestNode.start { $0.stream.clientQueue = 64 }
         defer { Task { try await node.stop() } }
         // The slow client: completes the upgrade, then never reads again.
         let slow = try RawHTTP.connect(port: node.port, receiveBuffer: 4_096)
         defer { close(slow) }
         RawHTTP.write(slow, "GET /v1/stream HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
-        _ = RawHTTP.read(slow, until: "\r\n\r\n")
+        _ = try await RawHTTP.onThread { RawHTTP.read(slow, until: "\r\n\r\n") }
         let fast = WSTestClient(url: node.wsBase + "/v1/stream")
         defer { fast.stop() }
         try await waitForStreamClients(node, 2)
