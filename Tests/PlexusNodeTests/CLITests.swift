@@ -1,0 +1,74 @@
+import Foundation
+import PlexusCore
+import Testing
+
+/// `plexus send` and `plexus tail` against a real node.
+@Suite struct CLITests {
+    func run(_ arguments: [String], stdin: String? = nil) throws -> (status: Int32, out: String, err: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: NodeProcess.executable)
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, output, errors)
+    }
+
+    @Test func sendOneFromFlagsAndManyFromStdin() async throws {
+        let node = try await TestNode.start()
+        defer { Task { try await node.stop() } }
+        let one = try run(["send", "--url", node.base, "--topic", "cli.one", "--data", #"{"n": 1}"#, "--source", "alpha", "--to", "beta", "gamma"])
+        #expect(one.status == 0, "\(one.err)")
+        let id = one.out.trimmingCharacters(in: .whitespacesAndNewlines)
+        let stored = try await HTTP.get(node.base + "/v1/messages/" + id)
+        #expect(stored.json?["message_data"] == ["n": 1])
+        #expect(stored.json?["destination_subject_ids"] == ["beta", "gamma"])
+
+        let lines = (0..<250).map { #"{"topic": "cli.many", "data": \#($0)}"# }.joined(separator: "\n")
+        let many = try run(["send", "--url", node.base, "--file", "-", "--batch", "100"], stdin: lines + "\n")
+        #expect(many.status == 0, "\(many.err)")
+        #expect(many.out.split(separator: "\n").count == 250)
+
+        let refused = try run(["send", "--url", node.base, "--topic", "bad topic"])
+        #expect(refused.status != 0)
+        #expect(refused.err.contains("whitespace"))
+    }
+
+    @Test func tailPrintsOneLinePerMatchingMessage() async throws {
+        let node = try await TestNode.start()
+        defer { Task { try await node.stop() } }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: NodeProcess.executable)
+        process.arguments = ["tail", "--url", node.base, "--topic", "agents.>"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { process.terminate() }
+        for _ in 0..<200 {
+            let health = try await HTTP.get(node.base + "/healthz")
+            if health.json?["stream"]?["clients"]?.integerValue == 1 { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        _ = try await HTTP.post(node.base + "/v1/messages", #"[{"topic": "other.x", "data": 0}, {"topic": "agents.alpha.events", "source_subject_id": "alpha", "destination_subject_ids": ["beta"], "data": {"hello": "world"}}]"#)
+        let handle = out.fileHandleForReading
+        let line = try await RawHTTP.onThread { () -> String in
+            var text = ""
+            while !text.contains("\n") {
+                let data = handle.availableData
+                if data.isEmpty { break }
+                text += String(decoding: data, as: UTF8.self)
+            }
+            return text
+        }
+        #expect(line.contains("agents.alpha.events alpha -> beta {\"hello\":\"world\"}"))
+        #expect(!line.contains("other.x"))
+    }
+}
