@@ -70,11 +70,11 @@ public enum WebSocketRoutes {
                     })
                 }
             } catch {
-                // An oversized message: tell the client why, as RFC 6455 says (1009).
+                // Too large (1009), not UTF-8 (1007), a protocol error: send the acks already
+                // owed, then rethrow so the WebSocket layer closes with the code naming the cause.
                 continuation.finish()
                 try? await group.next()
-                try? await outbound.close(.messageTooLarge, reason: "message larger than \(deps.limits.maxBodyBytes) bytes")
-                return
+                throw error
             }
             continuation.finish()
             try await group.next()

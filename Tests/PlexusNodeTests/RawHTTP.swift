@@ -71,3 +71,30 @@ enum RawHTTP {
         }
     }
 }
+
+extension RawHTTP {
+    static let upgradeHeaders = "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+
+    /// A masked client frame (RFC 6455 §5.2) carrying arbitrary bytes, valid or not.
+    static func clientFrame(opcode: UInt8, payload: [UInt8]) -> [UInt8] {
+        precondition(payload.count < 126)
+        let mask: [UInt8] = [0x11, 0x22, 0x33, 0x44]
+        return [0x80 | opcode, 0x80 | UInt8(payload.count)] + mask + payload.enumerated().map { $0.element ^ mask[$0.offset % 4] }
+    }
+
+    static func write(_ fd: Int32, bytes: [UInt8]) {
+        _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+    }
+
+    /// Reads raw bytes until the peer closes or the timeout passes.
+    static func readAll(_ fd: Int32) -> [UInt8] {
+        var data = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n <= 0 { break }
+            data += buffer[0..<n]
+        }
+        return data
+    }
+}

@@ -58,6 +58,24 @@ import Testing
         #expect(close?.closeCode == .messageTooLarge)
     }
 
+    /// RELIABILITY B3 on WebSocket: a text frame that is not UTF-8 is refused with close 1007.
+    @Test func invalidUTF8TextFrameClosesWith1007() async throws {
+        let node = try await TestNode.start()
+        defer { Task { try await node.stop() } }
+        let bytes = try await RawHTTP.onThread { () -> [UInt8] in
+            let fd = try RawHTTP.connect(port: node.port)
+            defer { close(fd) }
+            RawHTTP.write(fd, "GET /v1/messages/ws HTTP/1.1\r\nHost: x\r\n" + RawHTTP.upgradeHeaders)
+            _ = RawHTTP.read(fd, until: "\r\n\r\n")
+            RawHTTP.write(fd, bytes: RawHTTP.clientFrame(opcode: 0x1, payload: Array(#"{"topic": "a", "data": ""#.utf8) + [0xC0, 0xAF] + Array(#""}"#.utf8)))
+            return RawHTTP.readAll(fd)
+        }
+        // The server's close frame: opcode 0x8, then the 2-byte code.
+        let at = try #require(bytes.firstIndex(of: 0x88))
+        #expect(bytes.count >= at + 4)
+        #expect(Int(bytes[at + 2]) << 8 | Int(bytes[at + 3]) == 1007)
+    }
+
     @Test func liveStreamFiltersByTopicAndSubject() async throws {
         let node = try await TestNode.start()
         defer { Task { try await node.stop() } }
