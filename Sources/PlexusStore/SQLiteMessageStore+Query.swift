@@ -14,9 +14,9 @@ extension SQLiteMessageStore {
         let plan = QueryPlan(query)
         // One row more than asked tells whether another page exists, so the last page has no cursor.
         let wanted = query.limit + 1
-        // A wildcard topic is checked in Swift after SQL narrowed it by prefix, so a SQL page may
-        // hold rows that do not match; read bigger pages then.
-        let pageSize = plan.filter == nil ? wanted : min(max(wanted * 2, 256), 2_000)
+        // A wildcard topic is checked exactly in Swift after SQL narrowed it with GLOB, so a SQL
+        // page may hold a few rows that do not match; read a little more then.
+        let pageSize = plan.filter == nil ? wanted : wanted + wanted / 4 + 8
 
         return try await withReader(doing: "querying messages") { connection in
             var found: [StoredMessage] = []
@@ -24,12 +24,14 @@ extension SQLiteMessageStore {
             while found.count < wanted {
                 let rows = try await connection.query(plan.sql(after: position), plan.binds(after: position, limit: pageSize))
                 for row in rows {
-                    let message = try Self.storedMessage(from: row)
-                    position = QueryCursor(originTS: message.originTS, seq: message.seq)
-                    if let filter = plan.filter {
-                        guard let topic = row.column("topic")?.string, filter.matches(topic) else { continue }
+                    // Every row read moves the position, matched or not, so the next SQL page
+                    // starts after it.
+                    guard let seq = row.column("seq")?.integer, let ts = row.column("origin_ts")?.integer else {
+                        throw StoreError(.corrupt, "a row of the messages table has no seq or origin_ts: \(row)")
                     }
-                    found.append(message)
+                    position = QueryCursor(originTS: Timestamp(microseconds: Int64(ts)), seq: Int64(seq))
+                    if let filter = plan.filter, !filter.matches(row.column("topic")?.string ?? "") { continue }
+                    found.append(try Self.storedMessage(from: row))
                     if found.count == wanted { break }
                 }
                 if rows.count < pageSize { break }
@@ -70,7 +72,7 @@ extension SQLiteMessageStore {
         /// The columns that order and page the result (the subject table's, when driven from it).
         private var timeColumn: String
         private var seqColumn: String
-        /// The exact wildcard check, when SQL could only narrow by prefix.
+        /// The exact wildcard check, when SQL could only narrow with GLOB.
         var filter: TopicPattern?
 
         init(_ query: MessageQuery) {
@@ -92,15 +94,21 @@ extension SQLiteMessageStore {
                     conditions.append("m.topic = ?")
                     binds.append(.text(pattern.value))
                 } else {
-                    let prefix = pattern.literalPrefix
-                    if !prefix.isEmpty {
-                        // Every topic matching `prefix.<wildcard>` sorts in [prefix + ".", prefix + "/"):
-                        // '/' is the byte after '.'.
-                        conditions.append("m.topic >= ? AND m.topic < ?")
-                        binds.append(.text(prefix + "."))
-                        binds.append(.text(prefix + "/"))
-                    }
+                    // GLOB narrows in SQL to a superset of the NATS matches (its `*` also spans
+                    // dots), so rows that cannot match never leave SQLite; `filter` is the exact
+                    // check in Swift.
+                    conditions.append("m.topic GLOB ?")
+                    binds.append(.text(Self.globSuperset(of: pattern)))
                     filter = pattern
+                    if query.subject == nil {
+                        // Walk time order and stop after one page. Left alone, the planner takes
+                        // the topic index for the pattern's prefix and then sorts every row under
+                        // that prefix for each page: fine for a rare prefix, ruinous for `agents.>`
+                        // over millions of rows. The time walk costs rows scanned per match
+                        // instead, which stays small for the common "recent messages on a
+                        // pattern" query.
+                        from = "messages m INDEXED BY messages_by_time"
+                    }
                 }
             }
             if let since = query.since {
@@ -111,6 +119,27 @@ extension SQLiteMessageStore {
                 conditions.append("\(timeColumn) < ?")
                 binds.append(.integer(Int(until.microseconds)))
             }
+        }
+
+        /// A GLOB pattern matching every topic the NATS pattern matches (and possibly more):
+        /// `*` and `>` become GLOB's `*`; GLOB's own special characters in literal tokens are
+        /// bracketed so they match themselves.
+        static func globSuperset(of pattern: TopicPattern) -> String {
+            var glob = ""
+            for (index, token) in pattern.value.split(separator: ".", omittingEmptySubsequences: false).enumerated() {
+                if index > 0 { glob += "." }
+                if token == "*" || token == ">" {
+                    glob += "*"
+                    continue
+                }
+                for character in token {
+                    switch character {
+                    case "*", "?", "[": glob += "[\(character)]"
+                    default: glob.append(character)
+                    }
+                }
+            }
+            return glob
         }
 
         func sql(after cursor: QueryCursor?) -> String {

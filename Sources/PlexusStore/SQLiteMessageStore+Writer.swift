@@ -9,19 +9,29 @@ import SQLiteNIO
 extension SQLiteMessageStore {
     func runWriter(nextSeq start: Int64) async {
         var nextSeq = start
+        var walBytesSinceCheckpoint = 0
         while let batch = await nextBatch() {
             let rows = batch.reduce(0) { $0 + $1.records.count }
             do {
-                let (outcomes, after) = try await commit(batch, firstSeq: nextSeq)
-                nextSeq = after
+                let committed = try await commit(batch, firstSeq: nextSeq)
+                nextSeq = committed.nextSeq
                 // Acknowledge-after-commit: callers resume only now that COMMIT has returned.
-                for (append, result) in zip(batch, outcomes) {
+                for (append, result) in zip(batch, committed.outcomes) {
                     append.continuation.resume(returning: result)
                 }
+                walBytesSinceCheckpoint += committed.walBytes
+                if walBytesSinceCheckpoint >= Self.checkpointAfterBytes, startBackgroundCheckpoint() {
+                    walBytesSinceCheckpoint = 0
+                }
             } catch {
-                // Nothing of this batch is in the log, so the seqs it was given are free again
-                // (nextSeq is not advanced), and every caller learns its records were not logged.
+                // Nothing of this batch is in the log, so the seqs it was given are free again,
+                // and every caller learns its records were not logged. The counter is reloaded
+                // from the file rather than trusted: should a failed COMMIT have reached the disk
+                // after all, reusing its seqs would make every later batch fail on the primary key.
                 _ = try? await writer.query("ROLLBACK")
+                if let maxSeq = try? await SQLiteSchema.maxSeq(writer) {
+                    nextSeq = maxSeq + 1
+                }
                 let failure = StoreError(sqlite: error, while: "committing \(rows) message(s) to \(path)")
                 logger.error("group commit failed; appends in this batch were not logged", metadata: [
                     "plexus.store.path": .string(path),
@@ -62,11 +72,19 @@ extension SQLiteMessageStore {
         }
     }
 
-    /// Writes one batch in one transaction. Returns each call's outcomes and the next free seq.
+    private struct Committed {
+        /// Per append call, per record.
+        var outcomes: [[AppendOutcome]]
+        var nextSeq: Int64
+        /// Estimated bytes added to the WAL, for pacing checkpoints.
+        var walBytes: Int
+    }
+
+    /// Writes one batch in one transaction.
     ///
-    /// About six thread-pool hops per batch whatever its size: BEGIN, one SELECT of known uuids,
-    /// the multi-row INSERTs, COMMIT.
-    private func commit(_ batch: [PendingAppend], firstSeq: Int64) async throws -> ([[AppendOutcome]], Int64) {
+    /// Five thread-pool hops per batch, whatever its size up to a few thousand rows: BEGIN, one
+    /// SELECT of the uuids already logged, one multi-row INSERT into each table, COMMIT.
+    private func commit(_ batch: [PendingAppend], firstSeq: Int64) async throws -> Committed {
         var candidates: [MessageID] = []
         var candidateSet: Set<MessageID> = []
         for append in batch {
@@ -107,6 +125,7 @@ extension SQLiteMessageStore {
             try await SQLiteMessageSQL.insertSubjects(newRows[...], on: writer)
         }
         _ = try await writer.query("COMMIT")
-        return (outcomes, seq)
+        let walBytes = newRows.reduce(0) { $0 + Self.estimatedWALBytes(of: $1) }
+        return Committed(outcomes: outcomes, nextSeq: seq, walBytes: walBytes)
     }
 }

@@ -28,6 +28,8 @@ public final class SQLiteMessageStore: MessageStore {
     /// Used only by the writer task (and by `close` once that task has finished).
     let writer: SQLiteConnection
     let readers: [SQLiteConnection]
+    /// Runs background WAL checkpoints; nil when `backgroundCheckpoints` is off.
+    let checkpointer: SQLiteConnection?
     private let nextReader = Atomic<Int>(0)
     let state: Mutex<State>
 
@@ -41,6 +43,8 @@ public final class SQLiteMessageStore: MessageStore {
         var activeReads = 0
         var readsDrained: CheckedContinuation<Void, Never>?
         var shutdown: Task<Void, Never>?
+        /// The background checkpoint in progress, if any.
+        var checkpointTask: Task<Void, Never>?
 
         /// Whole append calls from the front of the queue, up to `maxRows` rows (at least one call).
         mutating func takeBatch(maxRows: Int) -> [PendingAppend] {
@@ -73,6 +77,7 @@ public final class SQLiteMessageStore: MessageStore {
         try options.validate()
         let writer = try await SQLiteSchema.openConnection(path: path, role: .writer, options: options, logger: logger)
         var readers: [SQLiteConnection] = []
+        var checkpointer: SQLiteConnection?
         do {
             let version = try await SQLiteSchema.migrate(writer, path: path, logger: logger)
             let maxSeq: Int64
@@ -84,7 +89,12 @@ public final class SQLiteMessageStore: MessageStore {
             for _ in 0..<options.readConnections {
                 readers.append(try await SQLiteSchema.openConnection(path: path, role: .reader, options: options, logger: logger))
             }
-            let store = SQLiteMessageStore(path: path, options: options, logger: logger, writer: writer, readers: readers)
+            if options.backgroundCheckpoints {
+                checkpointer = try await SQLiteSchema.openConnection(path: path, role: .checkpointer, options: options, logger: logger)
+            }
+            let store = SQLiteMessageStore(
+                path: path, options: options, logger: logger, writer: writer, readers: readers, checkpointer: checkpointer
+            )
             store.startWriter(nextSeq: maxSeq + 1)
             logger.info("message log open", metadata: [
                 "plexus.store.path": .string(path),
@@ -95,17 +105,22 @@ public final class SQLiteMessageStore: MessageStore {
             return store
         } catch {
             for reader in readers { try? await reader.close() }
+            try? await checkpointer?.close()
             try? await writer.close()
             throw error
         }
     }
 
-    private init(path: String, options: SQLiteStoreOptions, logger: Logger, writer: SQLiteConnection, readers: [SQLiteConnection]) {
+    private init(
+        path: String, options: SQLiteStoreOptions, logger: Logger,
+        writer: SQLiteConnection, readers: [SQLiteConnection], checkpointer: SQLiteConnection?
+    ) {
         self.path = path
         self.options = options
         self.logger = logger
         self.writer = writer
         self.readers = readers
+        self.checkpointer = checkpointer
         self.state = Mutex(State())
     }
 
@@ -201,8 +216,9 @@ public final class SQLiteMessageStore: MessageStore {
     }
 
     private func shutDown() async {
-        // The writer sees `closed`, drains the queue, and ends.
+        // The writer sees `closed`, drains the queue, and ends; only it starts checkpoints.
         await state.withLock { $0.writerTask }?.value
+        await state.withLock { $0.checkpointTask }?.value
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let drained = state.withLock { state in
                 if state.activeReads == 0 { return true }
@@ -212,6 +228,8 @@ public final class SQLiteMessageStore: MessageStore {
             if drained { continuation.resume() }
         }
         for reader in readers { try? await reader.close() }
+        try? await checkpointer?.close()
+        // Closing the last connection checkpoints the WAL into the file and removes it.
         try? await writer.close()
         logger.info("message log closed", metadata: ["plexus.store.path": .string(path)])
     }

@@ -57,7 +57,14 @@ enum SQLiteSchema {
 
     static var latestVersion: Int { migrations.last?.version ?? 0 }
 
-    enum ConnectionRole { case writer, reader }
+    enum ConnectionRole { case writer, reader, checkpointer }
+
+    /// WAL pages after which the writer checkpoints by itself (SQLite's default is 1000). With
+    /// background checkpoints on, this is only the backstop that bounds the WAL if the background
+    /// task falls behind; the frames it finds are mostly copied already, so it is cheap.
+    static func writerAutocheckpointPages(_ options: SQLiteStoreOptions) -> Int {
+        options.backgroundCheckpoints ? 8_000 : 1_000
+    }
 
     /// Opens a connection to `path`, creating the file and its directory, with the log's PRAGMAs.
     static func openConnection(
@@ -102,6 +109,11 @@ enum SQLiteSchema {
             }
             _ = try await connection.query("PRAGMA synchronous = \(options.synchronous.rawValue)")
             _ = try await connection.query("PRAGMA temp_store = MEMORY")
+            _ = try await connection.query("PRAGMA wal_autocheckpoint = \(writerAutocheckpointPages(options))")
+        case .checkpointer:
+            // Checkpoints fsync the database file as this connection's setting says.
+            _ = try await connection.query("PRAGMA synchronous = \(options.synchronous.rawValue)")
+            _ = try await connection.query("PRAGMA wal_autocheckpoint = 0")
         case .reader:
             // A read connection can never write by accident.
             _ = try await connection.query("PRAGMA query_only = ON")

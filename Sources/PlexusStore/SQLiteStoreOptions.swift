@@ -28,19 +28,27 @@ public struct SQLiteStoreOptions: Sendable, Hashable {
     /// How long a connection waits for a lock held by another process before failing
     /// (`PRAGMA busy_timeout`). Within one node the store never contends with itself.
     public var busyTimeout: Duration
+    /// Copy the WAL back into the database file from a separate connection, beside the writer,
+    /// instead of inside the writer's COMMIT every 1000 pages. The copy and its fsync then no
+    /// longer stall the group commit that happens to cross the threshold, and on a multi-core
+    /// machine they run in parallel with the next batch. Durability is unchanged: a commit is
+    /// durable once the WAL is synced, whoever checkpoints later. Default on.
+    public var backgroundCheckpoints: Bool
 
     public init(
         synchronous: Synchronous = .full,
         maxBatchRows: Int = 2_000,
         readConnections: Int = 2,
         cacheSizeKiB: Int = 16_384,
-        busyTimeout: Duration = .seconds(5)
+        busyTimeout: Duration = .seconds(5),
+        backgroundCheckpoints: Bool = true
     ) {
         self.synchronous = synchronous
         self.maxBatchRows = maxBatchRows
         self.readConnections = readConnections
         self.cacheSizeKiB = cacheSizeKiB
         self.busyTimeout = busyTimeout
+        self.backgroundCheckpoints = backgroundCheckpoints
     }
 
     /// A setting out of range, named by its key so the operator can fix the configuration.

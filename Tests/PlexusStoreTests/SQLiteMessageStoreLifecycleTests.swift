@@ -76,6 +76,50 @@ struct SQLiteMessageStoreLifecycleTests {
         }
     }
 
+    @Test(arguments: [true, false])
+    func manyMegabytesWithReadersAlongsideSurviveReopen(backgroundCheckpoints: Bool) async throws {
+        var factory = RecordFactory()
+        let padding = JSONValue.string(String(repeating: "x", count: 600))
+        // About 8 MiB of rows: several background checkpoints (or writer checkpoints) happen.
+        let calls = try (0..<120).map { call in
+            try (0..<100).map { try factory.record(at: Int64(call * 100 + $0), to: ["r\($0 % 3)"], data: padding) }
+        }
+        try await withTemporaryDirectory { directory in
+            let path = directory + "/log.sqlite"
+            let options = SQLiteStoreOptions(maxBatchRows: 1_000, backgroundCheckpoints: backgroundCheckpoints)
+            let store = try await SQLiteMessageStore.open(path: path, options: options, logger: testLogger)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for worker in 0..<8 {
+                    group.addTask {
+                        for call in stride(from: worker, to: calls.count, by: 8) {
+                            let outcomes = try await store.append(calls[call])
+                            #expect(outcomes.allSatisfy { $0 != .duplicate })
+                        }
+                    }
+                }
+                group.addTask {
+                    // Readers run beside the writer and the checkpoints.
+                    for _ in 0..<20 {
+                        let page = try await store.query(MessageQuery(subject: "r1", limit: 50))
+                        #expect(page.messages.count <= 50)
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(try await store.count() == 12_000)
+            try await store.close()
+            // Closing the last connection folds the WAL into the file.
+            #expect(!FileManager.default.fileExists(atPath: path + "-wal"))
+
+            let reopened = try await SQLiteMessageStore.open(path: path, options: options, logger: testLogger)
+            #expect(try await reopened.count() == 12_000)
+            let sample = calls[77][42]
+            #expect(try await reopened.message(id: sample.envelope.messageID)?.json == sample.json)
+            #expect(try await reopened.query(MessageQuery(subject: "r1", limit: 1_000)).messages.count == 1_000)
+            try await reopened.close()
+        }
+    }
+
     @Test func failedCommitFailsItsCallersAndTheWriterCarriesOn() async throws {
         var factory = RecordFactory()
         let a = try factory.record(at: 1)
@@ -156,7 +200,7 @@ struct SQLiteMessageStoreLifecycleTests {
         let records = try (0..<500).map { try factory.record(at: Int64($0), to: ["bob"]) }
         try await withTemporaryDirectory { directory in
             let path = directory + "/raw.sqlite"
-            let rate = try await SQLiteRawInsertBenchmark.run(path: path, rows: records, batchSize: 100)
+            let rate = try await SQLiteRawInsertBenchmark.run(path: path, rows: records, batchSize: 100, logger: testLogger)
             #expect(rate > 0)
             // The rows are real log rows: the store opens the file and reads them back.
             let store = try await SQLiteMessageStore.open(path: path, logger: testLogger)

@@ -43,7 +43,8 @@ struct SQLiteMessageStoreQueryTests {
 
     @Test func queryByWildcardTopics() async throws {
         var factory = RecordFactory()
-        let topics = ["a.b.c", "a.x.c", "a.b.d", "a.b", "b.b.c", "a.b.c.d", "a", "ab.x.c", "a.c"]
+        let topics = ["a.b.c", "a.x.c", "a.b.d", "a.b", "b.b.c", "a.b.c.d", "a", "ab.x.c", "a.c", "a.x.y.c",
+                      "q?.[x].c", "qq.[x].c", "q?.x.c", "q?.[x].d.c"]
         let records = try topics.enumerated().map { try factory.record(at: Int64($0.offset), topic: $0.element) }
         func expected(_ pattern: String) throws -> [MessageID] {
             let pattern = try TopicPattern(pattern)
@@ -51,7 +52,7 @@ struct SQLiteMessageStoreQueryTests {
         }
         try await withStore { store, _ in
             _ = try await store.append(records)
-            for pattern in ["a.*.c", "a.>", "*.b.c", ">", "a.*", "*", "a.b.>", "*.*.c"] {
+            for pattern in ["a.*.c", "a.>", "*.b.c", ">", "a.*", "*", "a.b.>", "*.*.c", "q?.[x].*", "q?.*.c", "*.[x].>"] {
                 let page = try await store.query(MessageQuery(topic: try TopicPattern(pattern)))
                 #expect(ids(page) == (try expected(pattern)), "pattern \(pattern)")
             }
@@ -63,8 +64,10 @@ struct SQLiteMessageStoreQueryTests {
     @Test func wildcardQueryScansPastManyNonMatchingRows() async throws {
         var factory = RecordFactory()
         var records = try (0..<5).map { try factory.record(at: Int64($0), topic: "a.m\($0).c") }
-        // Newer rows in the prefix range that the wildcard rejects, more than one SQL page.
-        records += try (0..<700).map { try factory.record(at: 100 + Int64($0), topic: "a.n\($0).z") }
+        // Newer rows that SQL's GLOB pre-filter lets through (`*` spans dots) but the NATS
+        // pattern rejects, more than one SQL page of them, and rows GLOB rejects outright.
+        records += try (0..<700).map { try factory.record(at: 100 + Int64($0), topic: "a.n\($0).q.c") }
+        records += try (0..<300).map { try factory.record(at: 1_000 + Int64($0), topic: "a.n\($0).z") }
         try await withStore { store, _ in
             _ = try await store.append(records)
             var query = MessageQuery(topic: try TopicPattern("a.*.c"), limit: 2)

@@ -1,0 +1,47 @@
+import Logging
+import SQLiteNIO
+
+/// Background WAL checkpoints.
+///
+/// In WAL mode every commit appends pages to the `-wal` file; a checkpoint copies them back into
+/// the database file and fsyncs it. SQLite by default does that inside the COMMIT that pushes the
+/// WAL past 1000 pages, so one group commit in every few pays for copying megabytes, and every
+/// caller in that batch waits for it. Here the writer instead asks a separate connection to run
+/// a PASSIVE checkpoint, which takes no write lock: the copy runs beside the next batches, on
+/// another thread-pool thread. The writer's own auto-checkpoint stays on at a higher threshold as
+/// a backstop, so the WAL stays bounded even if this task falls behind.
+extension SQLiteMessageStore {
+    /// Roughly how many bytes of new rows (body plus index entries) make the writer ask for a
+    /// checkpoint: about SQLite's own 1000 pages of 4 KiB.
+    static let checkpointAfterBytes = 4 << 20
+
+    /// A rough count of the bytes a row adds to the WAL, for pacing checkpoints only.
+    static func estimatedWALBytes(of row: SQLiteMessageSQL.NewRow) -> Int {
+        row.record.json.count + 96 * (1 + row.record.envelope.destinationSubjectIDs.count)
+    }
+
+    /// Starts a checkpoint on the checkpoint connection unless one is already running.
+    /// Returns whether one was started.
+    func startBackgroundCheckpoint() -> Bool {
+        guard let checkpointer else { return false }
+        return state.withLock { state in
+            guard state.checkpointTask == nil, !state.closed else { return false }
+            state.checkpointTask = Task { await self.runCheckpoint(on: checkpointer) }
+            return true
+        }
+    }
+
+    private func runCheckpoint(on connection: SQLiteConnection) async {
+        do {
+            // PASSIVE copies what it can without waiting for readers or the writer, so it never
+            // blocks a commit; frames it cannot copy yet are taken by the next one.
+            _ = try await connection.query("PRAGMA wal_checkpoint(PASSIVE)")
+        } catch {
+            logger.warning("background WAL checkpoint failed; the writer's own checkpoints take over", metadata: [
+                "plexus.store.path": .string(path),
+                "plexus.store.error": .string(StoreError(sqlite: error, while: "checkpointing").description),
+            ])
+        }
+        state.withLock { $0.checkpointTask = nil }
+    }
+}
