@@ -35,6 +35,7 @@ let package = Package(
             dependencies: [
                 "PlexusCore",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -1,4 +1,5 @@
 import Logging
+import PlexusCore
 import SQLiteNIO
 
 /// Background WAL checkpoints.
@@ -16,8 +17,8 @@ extension SQLiteMessageStore {
     static let checkpointAfterBytes = 4 << 20
 
     /// A rough count of the bytes a row adds to the WAL, for pacing checkpoints only.
-    static func estimatedWALBytes(of row: SQLiteMessageSQL.NewRow) -> Int {
-        row.record.json.count + 96 * (1 + row.record.envelope.destinationSubjectIDs.count)
+    static func estimatedWALBytes(of record: LogRecord) -> Int {
+        record.json.count + 96 * (1 + record.envelope.destinationSubjectIDs.count)
     }
 
     /// Starts a checkpoint on the checkpoint connection unless one is already running.

@@ -28,7 +28,6 @@ extension SQLiteMessageStore {
                 // and every caller learns its records were not logged. The counter is reloaded
                 // from the file rather than trusted: should a failed COMMIT have reached the disk
                 // after all, reusing its seqs would make every later batch fail on the primary key.
-                _ = try? await writer.query("ROLLBACK")
                 if let maxSeq = try? await SQLiteSchema.maxSeq(writer) {
                     nextSeq = maxSeq + 1
                 }
@@ -72,60 +71,8 @@ extension SQLiteMessageStore {
         }
     }
 
-    private struct Committed {
-        /// Per append call, per record.
-        var outcomes: [[AppendOutcome]]
-        var nextSeq: Int64
-        /// Estimated bytes added to the WAL, for pacing checkpoints.
-        var walBytes: Int
-    }
-
-    /// Writes one batch in one transaction.
-    ///
-    /// Five thread-pool hops per batch, whatever its size up to a few thousand rows: BEGIN, one
-    /// SELECT of the uuids already logged, one multi-row INSERT into each table, COMMIT.
-    private func commit(_ batch: [PendingAppend], firstSeq: Int64) async throws -> Committed {
-        var candidates: [MessageID] = []
-        var candidateSet: Set<MessageID> = []
-        for append in batch {
-            for record in append.records where candidateSet.insert(record.envelope.messageID).inserted {
-                candidates.append(record.envelope.messageID)
-            }
-        }
-
-        // IMMEDIATE takes the write lock now, so the uuid check below cannot be raced by another
-        // writer (another process on the same file) before our INSERT.
-        _ = try await writer.query("BEGIN IMMEDIATE")
-        var seen = try await SQLiteMessageSQL.existingIDs(candidates, on: writer)
-
-        var seq = firstSeq
-        var newRows: [SQLiteMessageSQL.NewRow] = []
-        newRows.reserveCapacity(candidates.count)
-        var outcomes: [[AppendOutcome]] = []
-        outcomes.reserveCapacity(batch.count)
-        for append in batch {
-            var result: [AppendOutcome] = []
-            result.reserveCapacity(append.records.count)
-            for record in append.records {
-                // First occurrence wins, whether the earlier one is in the log, in an earlier call
-                // of this batch, or earlier in the same call.
-                if seen.insert(record.envelope.messageID).inserted {
-                    result.append(.stored(seq: seq))
-                    newRows.append(SQLiteMessageSQL.NewRow(seq: seq, record: record))
-                    seq += 1
-                } else {
-                    result.append(.duplicate)
-                }
-            }
-            outcomes.append(result)
-        }
-
-        if !newRows.isEmpty {
-            try await SQLiteMessageSQL.insertMessages(newRows[...], on: writer)
-            try await SQLiteMessageSQL.insertSubjects(newRows[...], on: writer)
-        }
-        _ = try await writer.query("COMMIT")
-        let walBytes = newRows.reduce(0) { $0 + Self.estimatedWALBytes(of: $1) }
-        return Committed(outcomes: outcomes, nextSeq: seq, walBytes: walBytes)
+    /// Writes one batch in one transaction: one job on the thread pool, whatever its size.
+    private func commit(_ batch: [PendingAppend], firstSeq: Int64) async throws -> SQLiteBatchWriter.Committed {
+        try await batchWriter.commit(batch.map(\.records), firstSeq: firstSeq)
     }
 }

@@ -27,6 +27,8 @@ public final class SQLiteMessageStore: MessageStore {
     let logger: Logger
     /// Used only by the writer task (and by `close` once that task has finished).
     let writer: SQLiteConnection
+    /// Every commit goes through this one; `writer` only migrates the schema at open.
+    let batchWriter: SQLiteBatchWriter
     let readers: [SQLiteConnection]
     /// Runs background WAL checkpoints; nil when `backgroundCheckpoints` is off.
     let checkpointer: SQLiteConnection?
@@ -92,8 +94,10 @@ public final class SQLiteMessageStore: MessageStore {
             if options.backgroundCheckpoints {
                 checkpointer = try await SQLiteSchema.openConnection(path: path, role: .checkpointer, options: options, logger: logger)
             }
+            let batchWriter = try SQLiteBatchWriter(path: path, pragmas: SQLiteSchema.pragmas(for: .writer, options: options))
             let store = SQLiteMessageStore(
-                path: path, options: options, logger: logger, writer: writer, readers: readers, checkpointer: checkpointer
+                path: path, options: options, logger: logger, writer: writer, batchWriter: batchWriter,
+                readers: readers, checkpointer: checkpointer
             )
             store.startWriter(nextSeq: maxSeq + 1)
             logger.info("message log open", metadata: [
@@ -113,12 +117,13 @@ public final class SQLiteMessageStore: MessageStore {
 
     private init(
         path: String, options: SQLiteStoreOptions, logger: Logger,
-        writer: SQLiteConnection, readers: [SQLiteConnection], checkpointer: SQLiteConnection?
+        writer: SQLiteConnection, batchWriter: SQLiteBatchWriter, readers: [SQLiteConnection], checkpointer: SQLiteConnection?
     ) {
         self.path = path
         self.options = options
         self.logger = logger
         self.writer = writer
+        self.batchWriter = batchWriter
         self.readers = readers
         self.checkpointer = checkpointer
         self.state = Mutex(State())
@@ -229,6 +234,7 @@ public final class SQLiteMessageStore: MessageStore {
         }
         for reader in readers { try? await reader.close() }
         try? await checkpointer?.close()
+        batchWriter.close()
         // Closing the last connection checkpoints the WAL into the file and removes it.
         try? await writer.close()
         logger.info("message log closed", metadata: ["plexus.store.path": .string(path)])

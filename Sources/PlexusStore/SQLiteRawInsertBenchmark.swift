@@ -2,8 +2,8 @@ import Logging
 import PlexusCore
 import SQLiteNIO
 
-/// The "raw SQLite" ceiling for the store benchmark: the same file settings, schema and multi-row
-/// `INSERT INTO messages` statements as `SQLiteMessageStore`, one transaction per batch, but none
+/// The "raw SQLite" ceiling for the store benchmark: the same file settings, schema, prepared
+/// `INSERT INTO messages` statement and transaction shape as `SQLiteMessageStore`, one transaction per batch, but none
 /// of the store's machinery (queue, writer task, uuid dedupe, subject index). The store's rows per
 /// second divided by this figure is the store's overhead over SQLite itself.
 public enum SQLiteRawInsertBenchmark {
@@ -29,14 +29,14 @@ public enum SQLiteRawInsertBenchmark {
                 numbered.append(SQLiteMessageSQL.NewRow(seq: seq, record: record))
                 seq += 1
             }
+            let writer = try SQLiteBatchWriter(path: path, pragmas: SQLiteSchema.pragmas(for: .writer, options: options))
+            defer { writer.close() }
             let clock = ContinuousClock()
             let start = clock.now
             var index = 0
             while index < numbered.count {
                 let end = min(index + batchSize, numbered.count)
-                _ = try await connection.query("BEGIN IMMEDIATE")
-                try await SQLiteMessageSQL.insertMessages(numbered[index..<end], on: connection)
-                _ = try await connection.query("COMMIT")
+                try await writer.insertRaw(numbered[index..<end])
                 index = end
             }
             let elapsed = clock.now - start
@@ -44,7 +44,6 @@ public enum SQLiteRawInsertBenchmark {
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             return seconds > 0 ? Double(rows.count) / seconds : .infinity
         } catch {
-            _ = try? await connection.query("ROLLBACK")
             try? await connection.close()
             throw StoreError(sqlite: error, while: "raw insert benchmark on \(path)")
         }

@@ -36,9 +36,11 @@ enum SQLiteSchema {
                     body BLOB NOT NULL
                 )
                 """,
-                // Newest-first pages with a (origin_ts, seq) cursor walk this index backwards.
-                "CREATE INDEX messages_by_time ON messages (origin_ts DESC, seq DESC)",
-                "CREATE INDEX messages_by_topic ON messages (topic, origin_ts DESC, seq DESC)",
+                // Newest-first pages with a (origin_ts, seq) cursor walk these indexes backwards. They are
+                // ascending on purpose: new messages then land at the right edge of each b-tree,
+                // where SQLite appends to packed pages instead of splitting pages in the middle.
+                "CREATE INDEX messages_by_time ON messages (origin_ts, seq)",
+                "CREATE INDEX messages_by_topic ON messages (topic, origin_ts, seq)",
                 // A message concerns several subjects (sender and every recipient), which one
                 // column cannot index. One row per (subject, message) makes "everything for
                 // subject X, newest first" an index range scan instead of a table scan. WITHOUT
@@ -96,28 +98,42 @@ enum SQLiteSchema {
     private static func configure(
         _ connection: SQLiteConnection, role: ConnectionRole, options: SQLiteStoreOptions
     ) async throws {
-        // busy_timeout first: it replaces sqlite-nio's default busy handler, which retries forever.
-        _ = try await connection.query("PRAGMA busy_timeout = \(options.busyTimeoutMilliseconds)")
-        _ = try await connection.query("PRAGMA cache_size = -\(options.cacheSizeKiB)")
-        switch role {
-        case .writer:
+        if role == .writer {
             // WAL: readers never block the writer and the writer never blocks readers; a commit
-            // is one append (and, with synchronous=FULL, one fsync) of the WAL file.
+            // is one append (and, with synchronous=FULL, one fsync) of the WAL file. The mode is
+            // stored in the file, so the batch writer's own connection inherits it.
             let mode = try await connection.query("PRAGMA journal_mode = WAL").first?.column("journal_mode")?.string
             guard mode?.lowercased() == "wal" else {
                 throw StoreError(.ioFailure, "the file system refused WAL journaling (journal_mode is \(mode ?? "unknown"))")
             }
-            _ = try await connection.query("PRAGMA synchronous = \(options.synchronous.rawValue)")
-            _ = try await connection.query("PRAGMA temp_store = MEMORY")
-            _ = try await connection.query("PRAGMA wal_autocheckpoint = \(writerAutocheckpointPages(options))")
+        }
+        for pragma in pragmas(for: role, options: options) {
+            _ = try await connection.query(pragma)
+        }
+    }
+
+    /// The per-connection settings of each role. busy_timeout comes first: it replaces
+    /// sqlite-nio's default busy handler, which retries forever.
+    static func pragmas(for role: ConnectionRole, options: SQLiteStoreOptions) -> [String] {
+        var pragmas = [
+            "PRAGMA busy_timeout = \(options.busyTimeoutMilliseconds)",
+            "PRAGMA cache_size = -\(options.cacheSizeKiB)",
+        ]
+        switch role {
+        case .writer:
+            pragmas += [
+                "PRAGMA synchronous = \(options.synchronous.rawValue)",
+                "PRAGMA temp_store = MEMORY",
+                "PRAGMA wal_autocheckpoint = \(writerAutocheckpointPages(options))",
+            ]
         case .checkpointer:
             // Checkpoints fsync the database file as this connection's setting says.
-            _ = try await connection.query("PRAGMA synchronous = \(options.synchronous.rawValue)")
-            _ = try await connection.query("PRAGMA wal_autocheckpoint = 0")
+            pragmas += ["PRAGMA synchronous = \(options.synchronous.rawValue)", "PRAGMA wal_autocheckpoint = 0"]
         case .reader:
             // A read connection can never write by accident.
-            _ = try await connection.query("PRAGMA query_only = ON")
+            pragmas += ["PRAGMA query_only = ON"]
         }
+        return pragmas
     }
 
     /// Runs every migration newer than the file's `user_version`, in one transaction.

@@ -1,0 +1,186 @@
+import NIOPosix
+import PlexusCore
+// sqlite-nio bundles SQLite as this C module; the write path uses its C API directly because
+// sqlite-nio prepares every statement anew and hops to its thread pool per statement, which made
+// the log's writes cost several times what SQLite itself needs.
+import VaporCSQLite
+
+/// The log's write connection: one transaction per group-commit batch, run as ONE thread-pool job
+/// with statements prepared once and reused for every row.
+///
+/// Dedupe needs no lookup: `INSERT ... ON CONFLICT(message_uuid) DO NOTHING` and
+/// `sqlite3_changes` say per row whether it was new, and only new rows get subject-index rows.
+final class SQLiteBatchWriter: @unchecked Sendable {
+    // @unchecked: the handle and statements are used only inside `run`, and the store's single
+    // writer task never has two `run` jobs in flight, so SQLite is never entered concurrently.
+    private var db: OpaquePointer?
+    private var insertMessage: OpaquePointer?
+    private var insertMessageRaw: OpaquePointer?
+    private var insertSubject: OpaquePointer?
+    let path: String
+    let threadPool: NIOThreadPool
+
+    /// Rows one transaction produced: per append call, per record; plus what the WAL grew by.
+    struct Committed: Sendable {
+        var outcomes: [[AppendOutcome]]
+        var nextSeq: Int64
+        var walBytes: Int
+    }
+
+    init(path: String, pragmas: [String], threadPool: NIOThreadPool = .singleton) throws {
+        self.path = path
+        self.threadPool = threadPool
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_EXRESCODE
+        guard sqlite_nio_sqlite3_open_v2(path, &db, flags, nil) == SQLITE_OK else {
+            let message = db.map { String(cString: sqlite_nio_sqlite3_errmsg($0)) } ?? "out of memory"
+            sqlite_nio_sqlite3_close_v2(db)
+            throw StoreError(.ioFailure, "opening \(path) for writing: \(message)")
+        }
+        do {
+            for pragma in pragmas { try exec(pragma) }
+            let columns = SQLiteMessageSQL.messageColumns
+            let values = "(" + Array(repeating: "?", count: SQLiteMessageSQL.messageColumnCount).joined(separator: ",") + ")"
+            insertMessage = try prepare("INSERT INTO messages (\(columns)) VALUES \(values) ON CONFLICT(message_uuid) DO NOTHING")
+            insertMessageRaw = try prepare("INSERT INTO messages (\(columns)) VALUES \(values)")
+            insertSubject = try prepare("INSERT OR IGNORE INTO message_subjects (subject_id, origin_ts, seq) VALUES (?,?,?)")
+        } catch {
+            close()
+            throw error
+        }
+    }
+
+    /// Commits the batch (one inner array per append call) in one transaction. New rows get
+    /// consecutive seqs from `firstSeq`; a uuid already logged, or seen earlier in the batch, is
+    /// `.duplicate`. On failure the transaction is rolled back and nothing of the batch is logged.
+    func commit(_ batch: [[LogRecord]], firstSeq: Int64) async throws -> Committed {
+        try await threadPool.runIfActive { [self] in try self.commitNow(batch, firstSeq: firstSeq) }
+    }
+
+    /// The raw-SQLite benchmark's path: the same statement and transaction shape, messages table
+    /// only, no dedupe and no subject index.
+    func insertRaw(_ rows: ArraySlice<SQLiteMessageSQL.NewRow>) async throws {
+        try await threadPool.runIfActive { [self] in
+            try transaction {
+                for row in rows { _ = try insertRow(insertMessageRaw, seq: row.seq, record: row.record) }
+            }
+        }
+    }
+
+    private func commitNow(_ batch: [[LogRecord]], firstSeq: Int64) throws -> Committed {
+        var seq = firstSeq
+        var walBytes = 0
+        var outcomes: [[AppendOutcome]] = []
+        outcomes.reserveCapacity(batch.count)
+        try transaction {
+            for records in batch {
+                var result: [AppendOutcome] = []
+                result.reserveCapacity(records.count)
+                for record in records {
+                    guard try insertRow(insertMessage, seq: seq, record: record) else {
+                        result.append(.duplicate)
+                        continue
+                    }
+                    let envelope = record.envelope
+                    for subject in SQLiteMessageSQL.distinctSubjects(of: envelope) {
+                        try bind(insertSubject, 1, text: subject)
+                        try bind(insertSubject, 2, int: envelope.originTS.microseconds)
+                        try bind(insertSubject, 3, int: seq)
+                        try step(insertSubject)
+                    }
+                    result.append(.stored(seq: seq))
+                    walBytes += SQLiteMessageStore.estimatedWALBytes(of: record)
+                    seq += 1
+                }
+                outcomes.append(result)
+            }
+        }
+        return Committed(outcomes: outcomes, nextSeq: seq, walBytes: walBytes)
+    }
+
+    /// Binds one message row and steps; true when a row was inserted.
+    private func insertRow(_ statement: OpaquePointer?, seq: Int64, record: LogRecord) throws -> Bool {
+        let envelope = record.envelope
+        try bind(statement, 1, int: seq)
+        let uuid = envelope.messageID.uuid.uuid
+        try withUnsafeBytes(of: uuid) { try bind(statement, 2, blob: $0) }
+        try bind(statement, 3, int: envelope.originTS.microseconds)
+        if let ack = envelope.ackTS { try bind(statement, 4, int: ack.microseconds) } else { try bindNull(statement, 4) }
+        try bind(statement, 5, text: envelope.topic.value)
+        try bind(statement, 6, text: envelope.messageType)
+        if let source = envelope.sourceSubjectID { try bind(statement, 7, text: source) } else { try bindNull(statement, 7) }
+        try bind(statement, 8, text: record.role.rawValue)
+        try record.json.withUnsafeBytes { try bind(statement, 9, blob: $0) }
+        try step(statement)
+        return sqlite_nio_sqlite3_changes(db) > 0
+    }
+
+    private func transaction(_ body: () throws -> Void) throws {
+        try exec("BEGIN IMMEDIATE")
+        do {
+            try body()
+            try exec("COMMIT")
+        } catch {
+            // Best effort: if COMMIT itself failed SQLite may already have rolled back.
+            _ = sqlite_nio_sqlite3_exec(db, "ROLLBACK", nil, nil, nil)
+            throw error
+        }
+    }
+
+    func close() {
+        for statement in [insertMessage, insertMessageRaw, insertSubject] { sqlite_nio_sqlite3_finalize(statement) }
+        insertMessage = nil
+        insertMessageRaw = nil
+        insertSubject = nil
+        sqlite_nio_sqlite3_close_v2(db)
+        db = nil
+    }
+
+    // MARK: C API helpers: every non-OK result becomes a StoreError naming SQLite's message.
+
+    private func check(_ code: Int32, _ doing: @autoclosure () -> String) throws {
+        guard code == SQLITE_OK || code == SQLITE_DONE || code == SQLITE_ROW else {
+            let message = String(cString: sqlite_nio_sqlite3_errmsg(db))
+            let primary = code & 0xFF
+            let kind: StoreError.Code = primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB ? .corrupt : .ioFailure
+            throw StoreError(kind, "\(doing()) on \(path): \(message) (SQLite code \(code))")
+        }
+    }
+
+    private func exec(_ sql: String) throws {
+        try check(sqlite_nio_sqlite3_exec(db, sql, nil, nil, nil), sql)
+    }
+
+    private func prepare(_ sql: String) throws -> OpaquePointer? {
+        var statement: OpaquePointer?
+        try check(sqlite_nio_sqlite3_prepare_v3(db, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil), "preparing \(sql)")
+        return statement
+    }
+
+    private func step(_ statement: OpaquePointer?) throws {
+        let code = sqlite_nio_sqlite3_step(statement)
+        sqlite_nio_sqlite3_reset(statement)
+        try check(code, "writing a row")
+    }
+
+    private func bind(_ statement: OpaquePointer?, _ index: Int32, int value: Int64) throws {
+        try check(sqlite_nio_sqlite3_bind_int64(statement, index, value), "binding")
+    }
+
+    private func bind(_ statement: OpaquePointer?, _ index: Int32, text value: String) throws {
+        var value = value
+        try value.withUTF8 { bytes in
+            try check(sqlite_nio_sqlite3_bind_text(statement, index, bytes.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }, Int32(bytes.count), Self.transient), "binding")
+        }
+    }
+
+    private func bind(_ statement: OpaquePointer?, _ index: Int32, blob bytes: UnsafeRawBufferPointer) throws {
+        try check(sqlite_nio_sqlite3_bind_blob(statement, index, bytes.baseAddress, Int32(bytes.count), Self.transient), "binding")
+    }
+
+    private func bindNull(_ statement: OpaquePointer?, _ index: Int32) throws {
+        try check(sqlite_nio_sqlite3_bind_null(statement, index), "binding")
+    }
+
+    /// SQLITE_TRANSIENT: SQLite copies the bound bytes, so Swift buffers need not outlive the bind.
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+}
