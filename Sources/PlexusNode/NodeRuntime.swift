@@ -14,7 +14,8 @@ public final class NodeRuntime: MessageIngestor {
     public let hub: StreamHub
     let clock: @Sendable () -> Timestamp
     let logger: Logger
-    /// Seeded per node; only `MessageID.v7` draws from it.
+    /// Seeded per node from system entropy (tests pass a fixed seed); only `MessageID.v7` draws
+    /// from it.
     private let rng: Mutex<any RandomNumberGenerator & Sendable>
 
     public init(
@@ -22,7 +23,7 @@ public final class NodeRuntime: MessageIngestor {
         store: any MessageStore,
         hub: StreamHub,
         clock: @escaping @Sendable () -> Timestamp = WallClock.now,
-        rng: any RandomNumberGenerator & Sendable = SystemRandomNumberGenerator(),
+        rng: any RandomNumberGenerator & Sendable = SplitMix64(seed: .random(in: .min ... .max)),
         logger: Logger
     ) {
         self.pipeline = pipeline

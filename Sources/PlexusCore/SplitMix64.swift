@@ -1,0 +1,18 @@
+/// A small, fast, seeded random source (SplitMix64, Steele et al. 2014).
+///
+/// The core never draws randomness itself: shells pass a generator in. Tests and simulations pass
+/// one of these with a fixed seed so every run is the same; a node seeds one from the system's
+/// entropy at start, which avoids a `getrandom` system call per message id.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
