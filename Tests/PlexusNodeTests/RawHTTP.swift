@@ -42,6 +42,10 @@ enum RawHTTP {
 
     /// Reads until the peer closes, the timeout passes, or `until` appears.
     static func read(_ fd: Int32, until marker: String? = nil) -> String {
+        String(decoding: readBytes(fd, until: marker), as: UTF8.self)
+    }
+
+    static func readBytes(_ fd: Int32, until marker: String? = nil) -> [UInt8] {
         var data = [UInt8]()
         var buffer = [UInt8](repeating: 0, count: 65_536)
         while true {
@@ -50,7 +54,7 @@ enum RawHTTP {
             data += buffer[0..<n]
             if let marker, String(decoding: data, as: UTF8.self).contains(marker) { break }
         }
-        return String(decoding: data, as: UTF8.self)
+        return data
     }
 
     /// One request, the whole reply (or what arrived within the timeout).
@@ -84,17 +88,5 @@ extension RawHTTP {
 
     static func write(_ fd: Int32, bytes: [UInt8]) {
         _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-    }
-
-    /// Reads raw bytes until the peer closes or the timeout passes.
-    static func readAll(_ fd: Int32) -> [UInt8] {
-        var data = [UInt8]()
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n <= 0 { break }
-            data += buffer[0..<n]
-        }
-        return data
     }
 }

@@ -68,7 +68,7 @@ import Testing
             RawHTTP.write(fd, "GET /v1/messages/ws HTTP/1.1\r\nHost: x\r\n" + RawHTTP.upgradeHeaders)
             _ = RawHTTP.read(fd, until: "\r\n\r\n")
             RawHTTP.write(fd, bytes: RawHTTP.clientFrame(opcode: 0x1, payload: Array(#"{"topic": "a", "data": ""#.utf8) + [0xC0, 0xAF] + Array(#""}"#.utf8)))
-            return RawHTTP.readAll(fd)
+            return RawHTTP.readBytes(fd)
         }
         // The server's close frame: opcode 0x8, then the 2-byte code.
         let at = try #require(bytes.firstIndex(of: 0x88))
@@ -125,7 +125,7 @@ import Testing
         // The slow client: completes the upgrade, then never reads again.
         let slow = try RawHTTP.connect(port: node.port, receiveBuffer: 4_096)
         defer { close(slow) }
-        RawHTTP.write(slow, "GET /v1/stream HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+        RawHTTP.write(slow, "GET /v1/stream HTTP/1.1\r\nHost: x\r\n" + RawHTTP.upgradeHeaders)
         _ = try await RawHTTP.onThread { RawHTTP.read(slow, until: "\r\n\r\n") }
         let fast = WSTestClient(url: node.wsBase + "/v1/stream")
         defer { fast.stop() }
