@@ -66,6 +66,9 @@ public final class StreamHub: Sendable {
         }
     }
 
+    /// True when no client is streaming, so ingest can skip preparing frames nobody will read.
+    public var isIdle: Bool { state.withLock { $0.subscribers.isEmpty } }
+
     public var stats: Stats {
         state.withLock { Stats(subscribers: $0.subscribers.count, delivered: $0.delivered, slowClientsClosed: $0.slowClientsClosed) }
     }

@@ -57,19 +57,16 @@ public final class NodeRuntime: MessageIngestor {
             logger.warning("log append failed", metadata: ["plexus.ingress": "\(ingress.rawValue)", "plexus.error": "\(error)"])
             throw PlexusError(.unavailable, "the message log is not available: \(error)")
         }
-        var fresh: [Envelope] = []
-        var frames: [ByteBuffer] = []
-        var receipts: [IngestReceipt] = []
-        receipts.reserveCapacity(records.count)
-        for (record, outcome) in zip(records, outcomes) {
-            let duplicate = outcome == .duplicate
-            receipts.append(IngestReceipt(messageID: record.envelope.messageID, duplicate: duplicate))
-            if !duplicate {
-                fresh.append(record.envelope)
-                frames.append(ByteBuffer(bytes: record.json))
+        let receipts = zip(records, outcomes).map { record, outcome in
+            IngestReceipt(messageID: record.envelope.messageID, duplicate: outcome == .duplicate)
+        }
+        // Frames are copies of the logged bytes; make them only when someone is streaming.
+        if !hub.isIdle {
+            let fresh = zip(records, outcomes).filter { $0.1 != .duplicate }.map(\.0)
+            if !fresh.isEmpty {
+                hub.publish(fresh.map(\.envelope), frames: fresh.map { ByteBuffer(bytes: $0.json) })
             }
         }
-        if !fresh.isEmpty { hub.publish(fresh, frames: frames) }
         return receipts
     }
 }
