@@ -20,8 +20,10 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             }
             throw Problem(PlexusError(code, error.body ?? "\(error.status.reasonPhrase): \(request.method) \(request.uri.path)"), status: error.status)
         } catch let error as StoreError {
-            // The input was fine; the log was not available. Clients retry on 503.
-            throw Problem(PlexusError(.unavailable, error.description))
+            // The input was fine; the log was not available. Clients retry on 503. The details
+            // (paths, SQLite codes) go to the node's log, not to the client.
+            context.logger.warning("message log read failed", metadata: ["plexus.error": "\(error)"])
+            throw Problem(PlexusError(.unavailable, "the message log is not available right now; retry later"))
         } catch {
             context.logger.error("unexpected error", metadata: ["plexus.error": "\(error)"])
             throw Problem(PlexusError(.internalError, "unexpected error; see the node's log"))

@@ -24,7 +24,7 @@ public enum WebSocketRoutes {
                 // A refused upgrade carries no body in most WebSocket clients, so upgrade, say
                 // what is wrong in one problem frame, and close with 1008.
                 try await outbound.write(.text(Problem(error).json.jsonString))
-                try await outbound.close(.policyViolation, reason: String(error.message.prefix(120)))
+                try await outbound.close(.policyViolation, reason: closeReason(error.message))
                 return
             }
             try await stream(filter: filter, inbound: inbound, outbound: outbound, deps: deps)
@@ -47,10 +47,18 @@ public enum WebSocketRoutes {
         let (pending, continuation) = AsyncStream.makeStream(of: Task<JSONValue, Never>.self)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
+                // Once an ack cannot be written (the client left), keep draining so every permit
+                // comes back and the reader never waits for one that will not.
+                var writable = true
                 for await task in pending {
                     let ack = await task.value
                     window.release()
-                    try await outbound.write(.custom(.init(fin: true, opcode: .text, data: ByteBuffer(bytes: ack.serialized()))))
+                    guard writable else { continue }
+                    do {
+                        try await outbound.write(.custom(.init(fin: true, opcode: .text, data: ByteBuffer(bytes: ack.serialized()))))
+                    } catch {
+                        writable = false
+                    }
                 }
             }
             defer { continuation.finish() }
@@ -60,7 +68,7 @@ public enum WebSocketRoutes {
                     case .text(let text): ByteBuffer(string: text)
                     case .binary(let buffer): buffer
                     }
-                    await window.acquire()
+                    try await window.acquire()
                     continuation.yield(Task {
                         do throws(PlexusError) {
                             return MessageReplies.webSocketAck(.success(try await deps.ingestor.ingest(body, via: ingress)))
@@ -125,5 +133,15 @@ public enum WebSocketRoutes {
                 group.cancelAll()
             }
         }
+    }
+
+    /// A close reason fits in 123 bytes (RFC 6455 §5.5); cut on a character boundary.
+    static func closeReason(_ text: String) -> String {
+        var reason = ""
+        for character in text {
+            if reason.utf8.count + character.utf8.count > 123 { break }
+            reason.append(character)
+        }
+        return reason
     }
 }

@@ -153,9 +153,9 @@ public enum EnvelopeDecoder {
                 throw PlexusError(.invalidField, "\"\(field)\" must be an RFC 3339 timestamp like 2026-11-29T18:42:03.123Z", pointer: "/\(field)")
             }
             return ts
-        case .integer(let seconds) where seconds >= 0 && seconds < 253_402_300_800:
+        case .integer(let seconds) where Timestamp.unixSecondsRange.contains(seconds):
             return Timestamp(microseconds: seconds * 1_000_000)
-        case .double(let seconds) where seconds >= 0 && seconds < 253_402_300_800:
+        case .double(let seconds) where seconds >= 0 && seconds < Double(Timestamp.unixSecondsRange.upperBound):
             return Timestamp(seconds: seconds)
         default:
             throw PlexusError(.invalidField, "\"\(field)\" must be an RFC 3339 string or Unix seconds, not \(value.kindName)", pointer: "/\(field)")

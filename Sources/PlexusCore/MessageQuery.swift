@@ -47,7 +47,8 @@ public struct MessageQuery: Sendable, Hashable {
                     throw PlexusError(.invalidQuery, error.message)
                 }
             case "since", "until":
-                guard let ts = Timestamp(rfc3339: value) ?? Int64(value).map({ Timestamp(microseconds: $0 * 1_000_000) }) else {
+                let seconds = Int64(value).flatMap { Timestamp.unixSecondsRange.contains($0) ? $0 : nil }
+                guard let ts = Timestamp(rfc3339: value) ?? seconds.map({ Timestamp(microseconds: $0 * 1_000_000) }) else {
                     throw PlexusError(.invalidQuery, "\"\(name)\" must be an RFC 3339 timestamp or Unix seconds, got \"\(value)\"")
                 }
                 if name == "since" { query.since = ts } else { query.until = ts }

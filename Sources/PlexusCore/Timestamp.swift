@@ -103,8 +103,16 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         guard i == b.count else { return nil }
         let days = Self.days(fromCivil: year, month, day)
         let secs = days * 86_400 + Int64(hour * 3600 + minute * 60 + min(second, 59)) - Int64(offsetSeconds)
+        // An offset can push a valid local time out of the years 0000...9999 we can write back.
+        guard Self.representableSeconds.contains(secs) else { return nil }
         self.microseconds = secs * 1_000_000 + Int64(micros)
     }
+
+    /// Unix seconds of 0000-01-01T00:00:00Z ..< 10000-01-01T00:00:00Z: what RFC 3339 can write.
+    static let representableSeconds: Range<Int64> = -62_167_219_200 ..< 253_402_300_800
+
+    /// Unix seconds accepted where a client sends a number: 1970 ..< 10000.
+    public static let unixSecondsRange: Range<Int64> = 0 ..< 253_402_300_800
 
     static func daysIn(month: Int, year: Int) -> Int {
         switch month {

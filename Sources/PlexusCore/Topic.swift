@@ -16,7 +16,6 @@ public struct Topic: Sendable, Hashable, Comparable, CustomStringConvertible {
     }
 
     public var description: String { value }
-    public var tokens: [Substring] { value.split(separator: ".", omittingEmptySubsequences: false) }
 
     public static func < (lhs: Topic, rhs: Topic) -> Bool { lhs.value < rhs.value }
 
@@ -30,7 +29,6 @@ public struct Topic: Sendable, Hashable, Comparable, CustomStringConvertible {
             throw PlexusError(.invalidTopic, "\(what) is \(bytes.count) bytes long; the limit is \(maxLength)")
         }
         var tokenStart = true
-        var tokenIndex = 0
         var afterFullWildcard = false
         var tokenLength = 0
         var tokenIsWildcard = false
@@ -44,7 +42,6 @@ public struct Topic: Sendable, Hashable, Comparable, CustomStringConvertible {
                     throw PlexusError(.invalidTopic, "\(what) \"\(value)\" has an empty token (leading, trailing or double '.')")
                 }
                 tokenStart = true
-                tokenIndex += 1
                 tokenLength = 0
                 tokenIsWildcard = false
                 continue
@@ -68,12 +65,9 @@ public struct Topic: Sendable, Hashable, Comparable, CustomStringConvertible {
             }
             tokenStart = false
             tokenLength += 1
-            // '>' ends the pattern; anything after it fails on the next byte.
-            if afterFullWildcard { continue }
         }
         if tokenStart {
             throw PlexusError(.invalidTopic, "\(what) \"\(value)\" has an empty token (leading, trailing or double '.')")
         }
-        _ = tokenIndex
     }
 }

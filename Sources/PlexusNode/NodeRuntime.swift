@@ -14,8 +14,9 @@ public final class NodeRuntime: MessageIngestor {
     public let hub: StreamHub
     let clock: @Sendable () -> Timestamp
     let logger: Logger
-    /// Seeded per node from system entropy (tests pass a fixed seed); only `MessageID.v7` draws
-    /// from it.
+    /// Only `MessageID.v7` draws from it. The system generator by default: ids must not be
+    /// predictable, or a client could pre-claim another client's next id and have its message
+    /// dropped as a duplicate. Tests and simulations pass a seeded one.
     private let rng: Mutex<any RandomNumberGenerator & Sendable>
 
     public init(
@@ -23,7 +24,7 @@ public final class NodeRuntime: MessageIngestor {
         store: any MessageStore,
         hub: StreamHub,
         clock: @escaping @Sendable () -> Timestamp = WallClock.now,
-        rng: any RandomNumberGenerator & Sendable = SplitMix64(seed: .random(in: .min ... .max)),
+        rng: any RandomNumberGenerator & Sendable = SystemRandomNumberGenerator(),
         logger: Logger
     ) {
         self.pipeline = pipeline
@@ -40,11 +41,12 @@ public final class NodeRuntime: MessageIngestor {
         let parsed: Result<JSONValue, PlexusError> = body.withUnsafeReadableBytes { bytes in
             Result { () throws(PlexusError) in try pipeline.parse(bytes) }
         }
-        let value = try parsed.get()
-        let normalized: Result<[Envelope], PlexusError> = rng.withLock { rng in
-            Result { () throws(PlexusError) in try pipeline.normalize(value, now: now, rng: &rng) }
+        // Decoding (up to a whole batch) happens outside the lock; only drawing ids is serialised.
+        let drafts = try EnvelopeDecoder.decodeBatch(try parsed.get(), limits: pipeline.limits)
+        let envelopes = rng.withLock { rng in
+            drafts.map { $0.normalized(node: pipeline.node, now: now, rng: &rng) }
         }
-        return try await log(try normalized.get(), via: ingress)
+        return try await log(envelopes, via: ingress)
     }
 
     /// Appends to the log and, once committed, streams what was new.
@@ -55,7 +57,8 @@ public final class NodeRuntime: MessageIngestor {
             outcomes = try await store.append(records)
         } catch {
             logger.warning("log append failed", metadata: ["plexus.ingress": "\(ingress.rawValue)", "plexus.error": "\(error)"])
-            throw PlexusError(.unavailable, "the message log is not available: \(error)")
+            // The details (paths, SQLite codes) stay in the node's log; the client learns to retry.
+            throw PlexusError(.unavailable, "the message log cannot take messages right now; nothing was acknowledged, retry later")
         }
         let receipts = zip(records, outcomes).map { record, outcome in
             IngestReceipt(messageID: record.envelope.messageID, duplicate: outcome == .duplicate)

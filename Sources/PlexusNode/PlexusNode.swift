@@ -16,6 +16,7 @@ public final class PlexusNode: Sendable {
     let group: ServiceGroup
     let logger: Logger
     let listening: AsyncStream<Int>
+    let listeningContinuation: AsyncStream<Int>.Continuation
 
     /// Opens the store and assembles the services. Call `run()` to serve.
     public init(configuration: NodeConfiguration, logger: Logger, signals: Bool = true) async throws {
@@ -37,6 +38,7 @@ public final class PlexusNode: Sendable {
         let deps = APIDependencies(node: configuration.name, ingestor: runtime, store: store, hub: hub, limits: configuration.limits)
         let (listening, listeningContinuation) = AsyncStream.makeStream(of: Int.self)
         self.listening = listening
+        self.listeningContinuation = listeningContinuation
         let app = Application(
             router: HTTPRoutes.router(deps),
             server: .http1WebSocketUpgrade(
@@ -68,10 +70,13 @@ public final class PlexusNode: Sendable {
 
     /// Serves until a signal or `shutdown()`.
     public func run() async throws {
+        // If the server never starts (the port is taken), waiters learn it instead of hanging.
+        defer { listeningContinuation.finish() }
         try await group.run()
     }
 
-    /// The port the HTTP server listens on, once it does (useful with port 0).
+    /// The port the HTTP server listens on, once it does (useful with port 0); nil if the node
+    /// stopped without ever listening.
     public func waitUntilListening() async -> Int? {
         for await port in listening { return port }
         return nil

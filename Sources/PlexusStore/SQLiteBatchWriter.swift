@@ -11,8 +11,10 @@ import VaporCSQLite
 /// Dedupe needs no lookup: `INSERT ... ON CONFLICT(message_uuid) DO NOTHING` and
 /// `sqlite3_changes` say per row whether it was new, and only new rows get subject-index rows.
 final class SQLiteBatchWriter: @unchecked Sendable {
-    // @unchecked: the handle and statements are used only inside `run`, and the store's single
-    // writer task never has two `run` jobs in flight, so SQLite is never entered concurrently.
+    // @unchecked: the handle and statements are used only inside the thread-pool jobs of
+    // `commit` and `insertRaw`, and their one caller (the store's writer task, or the benchmark)
+    // never has two in flight; `close()` runs after that caller has finished. So SQLite is never
+    // entered concurrently through this object.
     private var db: OpaquePointer?
     private var insertMessage: OpaquePointer?
     private var insertMessageRaw: OpaquePointer?

@@ -49,3 +49,17 @@ import Testing
         #expect(throws: PlexusError.self) { try StreamFilter.parse([("topc", "x")]) }
     }
 }
+
+@Suite struct QueryBoundsTests {
+    /// A huge Unix-seconds value used to overflow and crash the node; it is a 400 now.
+    @Test(arguments: ["99999999999999", "-1", "253402300800", "9223372036854775807"])
+    func outOfRangeUnixSecondsAreRefused(_ value: String) {
+        #expect(throws: PlexusError.self) { try MessageQuery.parse([("since", value)]) }
+    }
+
+    /// A valid local time whose offset carries it out of 0000...9999 cannot be written back.
+    @Test(arguments: ["0000-01-01T00:00:00+00:01", "9999-12-31T23:59:59-01:00"])
+    func timestampsOutsideWritableYearsAreRefused(_ text: String) {
+        #expect(Timestamp(rfc3339: text) == nil)
+    }
+}

@@ -78,3 +78,14 @@ import Testing
         #expect(text.contains("line 3"))
     }
 }
+
+@Suite struct NodeStartupTests {
+    /// A node that cannot bind its port fails to run, and nobody waits forever for it to listen.
+    @Test func portInUseEndsTheWait() async throws {
+        let first = try await TestNode.start()
+        defer { Task { try await first.stop() } }
+        await #expect(throws: (any Error).self) {
+            _ = try await TestNode.start { $0.http.port = first.port }
+        }
+    }
+}
