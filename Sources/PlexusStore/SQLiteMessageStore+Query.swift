@@ -21,6 +21,8 @@ extension SQLiteMessageStore {
         return try await withReader(doing: "querying messages") { connection in
             var found: [StoredMessage] = []
             var position = query.cursor
+            var scanned = 0
+            var cutShort = false
             while found.count < wanted {
                 let rows = try await connection.query(plan.sql(after: position), plan.binds(after: position, limit: pageSize))
                 for row in rows {
@@ -35,6 +37,16 @@ extension SQLiteMessageStore {
                     if found.count == wanted { break }
                 }
                 if rows.count < pageSize { break }
+                scanned += rows.count
+                if scanned >= options.maxRowsScannedPerQuery, found.count < wanted {
+                    // Bounded work per request: hand back what matched so far and a cursor at
+                    // the last row read, so the client continues where the scan stopped.
+                    cutShort = true
+                    break
+                }
+            }
+            if cutShort {
+                return MessagePage(messages: found, nextCursor: position)
             }
             var nextCursor: QueryCursor?
             if found.count > query.limit {

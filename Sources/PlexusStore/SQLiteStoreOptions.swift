@@ -34,6 +34,10 @@ public struct SQLiteStoreOptions: Sendable, Hashable {
     /// machine they run in parallel with the next batch. Durability is unchanged: a commit is
     /// durable once the WAL is synced, whoever checkpoints later. Default on.
     public var backgroundCheckpoints: Bool
+    /// Most rows one wildcard-topic query reads before it returns what it found with a cursor to
+    /// go on from. A rare pattern over a large log would otherwise scan the whole table in one
+    /// request and hold one of the few read connections for all of it.
+    public var maxRowsScannedPerQuery: Int = 50_000
 
     public init(
         synchronous: Synchronous = .full,
@@ -69,6 +73,9 @@ public struct SQLiteStoreOptions: Sendable, Hashable {
         }
         if cacheSizeKiB < 0 {
             throw InvalidOption(key: "cacheSizeKiB", message: "must not be negative, got \(cacheSizeKiB)")
+        }
+        if maxRowsScannedPerQuery < 1 {
+            throw InvalidOption(key: "maxRowsScannedPerQuery", message: "must be at least 1, got \(maxRowsScannedPerQuery)")
         }
         if busyTimeout < .zero {
             throw InvalidOption(key: "busyTimeout", message: "must not be negative, got \(busyTimeout)")

@@ -83,6 +83,32 @@ struct SQLiteMessageStoreQueryTests {
         }
     }
 
+    /// A rare wildcard match under many non-matching rows: each request reads a bounded number of
+    /// rows and hands back a cursor; following the cursors still finds every match, in order.
+    @Test func wildcardScanIsBoundedPerRequestAndResumable() async throws {
+        var factory = RecordFactory()
+        var records = try (0..<3).map { try factory.record(at: Int64($0), topic: "rare.x.c") }
+        // Newer rows that pass SQL's GLOB pre-filter but not the NATS pattern: they must be read.
+        records += try (0..<1_000).map { try factory.record(at: 100 + Int64($0), topic: "rare.n\($0).q.c") }
+        var options = SQLiteStoreOptions()
+        options.maxRowsScannedPerQuery = 100
+        try await withStore(options: options) { store, _ in
+            _ = try await store.append(records)
+            var query = MessageQuery(topic: try TopicPattern("rare.*.c"), limit: 10)
+            var seen: [MessageID] = []
+            var requests = 0
+            while true {
+                let page = try await store.query(query)
+                requests += 1
+                seen += ids(page)
+                guard let cursor = page.nextCursor else { break }
+                query.cursor = cursor
+            }
+            #expect(seen == records[0..<3].reversed().map(\.envelope.messageID))
+            #expect(requests > 1)
+        }
+    }
+
     @Test func sinceIsInclusiveAndUntilExclusive() async throws {
         var factory = RecordFactory()
         let records = try (0..<10).map { try factory.record(at: Int64($0), from: "s", to: ["t"]) }
