@@ -22,12 +22,23 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.11.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.4.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
     ],
     targets: [
         // Pure core: envelope, JSON, topics, limits, decisions. Imports no NIO, no database, no clock.
         .target(
             name: "PlexusCore",
-            dependencies: [.product(name: "Collections", package: "swift-collections")]
+            dependencies: [
+                .product(name: "Collections", package: "swift-collections"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // Deterministic simulator: virtual clock, simulated network, the real mesh core on every node.
+        .target(name: "PlexusSim", dependencies: ["PlexusCore"]),
+        // Topology and scenario YAML files → PlexusSim models (strict: errors name key and line).
+        .target(
+            name: "PlexusSimFiles",
+            dependencies: ["PlexusCore", "PlexusSim", "PlexusYAML", .product(name: "Yams", package: "Yams")]
         ),
         // The durable message log: `MessageStore` and its SQLite implementation.
         .target(
@@ -49,11 +60,17 @@ let package = Package(
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             ]
         ),
+        // Strict YAML reading (unknown keys and bad values name key and line), shared by the node
+        // config and the simulator's topology/scenario files.
+        .target(
+            name: "PlexusYAML",
+            dependencies: [.product(name: "Yams", package: "Yams")]
+        ),
         // The node shell: configuration, runtime, services.
         .target(
             name: "PlexusNode",
             dependencies: [
-                "PlexusCore", "PlexusStore", "PlexusAPI",
+                "PlexusCore", "PlexusStore", "PlexusAPI", "PlexusYAML",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -65,7 +82,7 @@ let package = Package(
         .executableTarget(
             name: "plexus",
             dependencies: [
-                "PlexusCore", "PlexusNode",
+                "PlexusCore", "PlexusNode", "PlexusSim", "PlexusSimFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
@@ -89,6 +106,8 @@ let package = Package(
             ]
         ),
         .testTarget(name: "PlexusCoreTests", dependencies: ["PlexusCore"]),
+        .testTarget(name: "PlexusSimTests", dependencies: ["PlexusCore", "PlexusSim"]),
+        .testTarget(name: "PlexusSimFilesTests", dependencies: ["PlexusSimFiles", "PlexusSim", "PlexusCore", "PlexusYAML"]),
         .testTarget(name: "PlexusStoreTests", dependencies: ["PlexusCore", "PlexusStore"]),
         .testTarget(
             name: "PlexusNodeTests",

@@ -2,11 +2,13 @@ import Yams
 
 /// A strict reader over one YAML mapping: every key must be consumed or it is reported as
 /// unknown, with its line, so a typo in a config file is an error rather than a silent default.
-/// Shared by the node config now and by topology and scenario files later.
+/// Shared by the node config and the simulator's topology and scenario files (PlexusSimFiles);
+/// the typed readers for durations, fractions, rates and lists are in YAMLMapping+Values.swift.
 public struct YAMLMapping {
     public let path: String
     let mapping: Node.Mapping
-    let line: Int?
+    /// The line the mapping starts on (1-based), for errors about the mapping as a whole.
+    public let line: Int?
     private var consumed: Set<String> = []
 
     public init(_ node: Node, path: String) throws(ConfigurationError) {
@@ -38,14 +40,20 @@ public struct YAMLMapping {
         }
     }
 
-    func keyPath(_ key: String) -> String { path.isEmpty ? key : path + "." + key }
+    /// `key` under this mapping's path: `path.key`, or `key` at the top level.
+    public func keyPath(_ key: String) -> String { path.isEmpty ? key : path + "." + key }
 
     mutating func node(_ key: String) -> Node? {
         consumed.insert(key)
         return mapping[Node(key)]
     }
 
-    func error(_ key: String, _ node: Node?, _ message: String) -> ConfigurationError {
+    /// The value of `key` whatever its shape (scalar, list or mapping), marking the key as read:
+    /// for keys that take several shapes, e.g. `nodes: 25` or `nodes: [a, b]`.
+    public mutating func rawNode(_ key: String) -> Node? { node(key) }
+
+    /// An error about `key` of this mapping, at `node`'s line (or the mapping's when nil).
+    public func error(_ key: String, _ node: Node?, _ message: String) -> ConfigurationError {
         ConfigurationError(key: keyPath(key), line: node?.mark?.line ?? line, message: message)
     }
 
@@ -80,6 +88,28 @@ public struct YAMLMapping {
     public mutating func mapping(_ key: String) throws(ConfigurationError) -> YAMLMapping? {
         guard let node = node(key) else { return nil }
         return try YAMLMapping(node, path: keyPath(key))
+    }
+
+    /// An error about `key` at the line of the key itself (or the mapping's when it is absent).
+    public func error(_ key: String, _ message: String) -> ConfigurationError {
+        ConfigurationError(key: keyPath(key), line: keyLine(key), message: message)
+    }
+
+    /// The error for a required key that is absent, at the mapping's line.
+    public func missing(_ key: String) -> ConfigurationError {
+        ConfigurationError(key: keyPath(key), line: line, message: "is required")
+    }
+
+    /// Call before reading when the known keys are listed up front: a misspelt key is then
+    /// reported as unknown rather than as the required key it was meant to be.
+    public func rejectUnknownKeys(allowing known: [String]) throws(ConfigurationError) {
+        for (keyNode, _) in mapping {
+            let key = keyNode.string ?? "\(keyNode)"
+            if !known.contains(key) {
+                throw ConfigurationError(key: keyPath(key), line: keyNode.mark?.line,
+                                         message: "unknown key (known here: \(known.joined(separator: ", ")))")
+            }
+        }
     }
 
     /// Call after reading every known key: reports the first key nobody asked for.

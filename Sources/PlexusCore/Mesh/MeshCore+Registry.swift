@@ -1,0 +1,141 @@
+import Foundation
+
+extension MeshCore {
+    /// Signs and stores a new version of one of this node's own entries and queues it for gossip.
+    /// Next version of our entries; a counter at its limit rolls into the next generation.
+    mutating func bumpOwnVersion() {
+        if ownVersion.counter == .max {
+            ownVersion = EntryVersion(generation: ownVersion.generation &+ 1, counter: 0)
+        } else {
+            ownVersion.counter += 1
+        }
+    }
+
+    mutating func publishOwn(kind: RegistryKind, id: String, value: JSONValue?, now: MeshInstant) -> [MeshDirective] {
+        bumpOwnVersion()
+        let key = RegistryKey(owner: me, kind: kind, id: id)
+        let payload = value.map { $0.serialized() }
+        let entry = RegistryEntry.signed(key: key, version: ownVersion, payload: payload, by: signer)
+        registry.storeOwn(entry, publicKey: signer.publicKey)
+        enqueue(.entry(entry))
+        return [.registryChanged(RegistryChange(key: key, version: entry.version, action: entry.isTombstone ? .removed : .upserted))]
+    }
+
+    mutating func onEntry(_ entry: RegistryEntry, rebroadcast: Bool) -> [MeshDirective] {
+        if entry.key.owner == me {
+            // Only we sign our entries. A genuine one newer than ours is from a previous life
+            // whose clock ran ahead: outbid it so the mesh converges on our current state.
+            // Anything else (a forgery) is dropped without touching our version counter.
+            guard let mine = registry[entry.key], entry.version > mine.version,
+                  SignatureVerifier.verify(entry.signature, of: entry.signedBytes, publicKey: signer.publicKey) else {
+                if !SignatureVerifier.verify(entry.signature, of: entry.signedBytes, publicKey: signer.publicKey) {
+                    registry.countForgery()
+                }
+                return []
+            }
+            ownVersion = max(ownVersion, entry.version)
+            return republish(mine)
+        }
+        var out: [MeshDirective] = []
+        for outcome in registry.apply(entry) {
+            guard case .applied(let change) = outcome else { continue }
+            out.append(.registryChanged(change))
+            if rebroadcast, let applied = registry[change.key] { enqueue(.entry(applied)) }
+        }
+        return out
+    }
+
+    mutating func republish(_ entry: RegistryEntry) -> [MeshDirective] {
+        bumpOwnVersion()
+        let fresh = RegistryEntry.signed(key: entry.key, version: ownVersion, payload: entry.payload, by: signer)
+        registry.storeOwn(fresh, publicKey: signer.publicKey)
+        enqueue(.entry(fresh))
+        return []
+    }
+
+    /// Once a second: reclaim long-dead members and publish health when it moved enough.
+    mutating func housekeeping(now: MeshInstant) -> [MeshDirective] {
+        var out: [MeshDirective] = []
+        // Sorted: dictionary order differs between processes and directives must replay exactly.
+        let reclaim = members.values.filter { !$0.isActive && now - $0.since > settings.deadMemberReclaim }.map(\.id).sorted()
+        for id in reclaim {
+            members[id] = nil
+            links[id] = nil
+            suspicions[id] = nil
+            out += registry.removeOwner(id).map { .registryChanged($0) }
+        }
+        out += publishHealthIfMoved(now: now)
+        return out
+    }
+
+    func due(_ last: MeshInstant?, now: MeshInstant) -> Bool {
+        last.map { now - $0 >= settings.healthPublishInterval } ?? true
+    }
+
+    mutating func publishHealthIfMoved(now: MeshInstant) -> [MeshDirective] {
+        var out: [MeshDirective] = []
+        if due(lastHealthPublish, now: now), publishedHealth.map({ healthMoved(from: $0) }) ?? true {
+            publishedHealth = health
+            lastHealthPublish = now
+            let value: JSONValue = ["load": .double(rounded(health.load, 2)), "queue_depth": .integer(Int64(health.queueDepth))]
+            out += publishOwn(kind: .nodeHealth, id: me.rawValue, value: value, now: now)
+        }
+        if due(lastLinkCheck, now: now) {
+            lastLinkCheck = now
+            let current = linkSample()
+            if linksMoved(current, refresh: lastLinkPublish.map { now - $0 >= settings.linkHealthRefresh } ?? true) {
+                publishedLinks = current
+                lastLinkPublish = now
+                var object = JSONObject()
+                for peer in current.keys.sorted() {
+                    let l = current[peer]!
+                    object[peer] = ["rtt_ms": .double(rounded(l.rttMilliseconds, 2)), "loss": .double(rounded(l.loss, 3))]
+                }
+                out += publishOwn(kind: .linkHealth, id: me.rawValue, value: ["links": .object(object)], now: now)
+            }
+        }
+        return out
+    }
+
+    func healthMoved(from old: NodeHealth) -> Bool {
+        abs(health.load - old.load) > max(old.load, 0.1) * settings.healthRelativeChange
+            || abs(Double(health.queueDepth - old.queueDepth)) > max(Double(old.queueDepth), 10) * settings.healthRelativeChange
+    }
+
+    /// The peers whose links this node reports: those it already reports while they stay active,
+    /// topped up to `maxLinkHealthPeers` from the other measured members in a stable order (by
+    /// hash of the pair), so the set changes only with churn.
+    func linkSample() -> [String: LinkStat] {
+        let usable = links.filter { active.contains($0.key) && $0.value.samples >= settings.linkHealthMinSamples }
+        var out: [String: LinkStat] = [:]
+        for peer in publishedLinks.keys {
+            if let stat = usable[NodeID(peer)] { out[peer] = stat }
+        }
+        let others = usable.keys.filter { out[$0.rawValue] == nil }.map { (pairHash($0), $0) }.sorted { $0.0 < $1.0 }
+        for (_, id) in others.prefix(max(0, settings.maxLinkHealthPeers - out.count)) { out[id.rawValue] = usable[id] }
+        return out
+    }
+
+    func pairHash(_ peer: NodeID) -> UInt64 {
+        var h = StableHash()
+        h.combine(me.rawValue)
+        h.combine(peer.rawValue)
+        return h.value
+    }
+
+    /// Worth a new version: a reported peer's figures moved a lot, or a reported peer is gone.
+    /// Peers newly measured are added only at the next `refresh`, so warming up (each peer is
+    /// probed once per n protocol periods) does not republish every interval.
+    func linksMoved(_ current: [String: LinkStat], refresh: Bool) -> Bool {
+        if publishedLinks.keys.contains(where: { current[$0] == nil }) { return true }
+        let moved = publishedLinks.contains { peer, old in
+            current[peer]!.differs(from: old, relative: settings.healthRelativeChange, lossChange: settings.healthLossChange)
+        }
+        return moved || (refresh && Set(current.keys) != Set(publishedLinks.keys))
+    }
+
+    func rounded(_ v: Double, _ places: Int) -> Double {
+        let scale = pow(10, Double(places))
+        return (v * scale).rounded() / scale
+    }
+}

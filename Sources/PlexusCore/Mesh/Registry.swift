@@ -1,0 +1,208 @@
+/// The replicated map of signed entries. Every node holds a copy; entries are owned by the node
+/// that signed them and only that owner's newer versions replace them.
+public struct Registry: Sendable {
+    public enum Outcome: Sendable, Equatable {
+        case applied(RegistryChange)
+        case stale
+        /// Held until the owner's node entry (and with it its key) arrives.
+        case pending
+        case rejected(RejectReason)
+    }
+
+    public enum RejectReason: String, Sendable, Equatable {
+        case badSignature = "bad_signature"
+        case namespace = "out_of_namespace"
+        case unknownKey = "bad_signing_key"
+        case malformed
+    }
+
+    public struct Stats: Sendable, Equatable {
+        public var applied = 0
+        public var stale = 0
+        public var rejectedSignature = 0
+        public var rejectedNamespace = 0
+        public var rejectedMalformed = 0
+        public var pendingDropped = 0
+    }
+
+    public private(set) var entries: [RegistryKey: RegistryEntry] = [:]
+    public private(set) var digest = DigestLeaves()
+    public private(set) var stats = Stats()
+    var verifier = SignatureVerifier()
+    private var pending: [NodeID: [RegistryEntry]] = [:]
+    private var pendingTotal = 0
+    static let maxPendingPerOwner = 64
+    static let maxPendingTotal = 4_096
+
+    public init() {}
+
+    public subscript(key: RegistryKey) -> RegistryEntry? { entries[key] }
+
+    /// Live (non-tombstone) entries of one kind.
+    public func live(_ kind: RegistryKind) -> [RegistryEntry] {
+        entries.values.filter { $0.key.kind == kind && !$0.isTombstone }.sorted { $0.key < $1.key }
+    }
+
+    static func keyHash(_ key: RegistryKey) -> UInt64 {
+        var h = StableHash()
+        h.combine(key.owner.rawValue)
+        h.combine(byte: key.kind.rawValue)
+        h.combine(key.id)
+        return h.value
+    }
+
+    static func itemHash(_ key: RegistryKey, _ version: EntryVersion) -> UInt64 {
+        var h = StableHash()
+        h.combine(keyHash(key))
+        h.combine(version.generation)
+        h.combine(version.counter)
+        return h.value
+    }
+
+    /// Checks and applies one entry. Only entries that verify against their owner's key and stay
+    /// in the owner's namespace are kept; a node entry carries its owner's public key. The first
+    /// outcome is the entry's own; when it was a node entry, entries held for that owner follow.
+    public mutating func apply(_ entry: RegistryEntry) -> [Outcome] {
+        let outcome = applyOne(entry)
+        var outcomes = [outcome]
+        if case .applied(let change) = outcome, change.key.kind == .node, let held = pending.removeValue(forKey: change.key.owner) {
+            pendingTotal -= held.count
+            for e in held { outcomes.append(applyOne(e)) }
+        }
+        return outcomes
+    }
+
+    private mutating func applyOne(_ entry: RegistryEntry) -> Outcome {
+        let key = entry.key
+        if key.kind.isPerNode, key.id != key.owner.rawValue {
+            stats.rejectedNamespace += 1
+            return .rejected(.namespace)
+        }
+        if let existing = entries[key], existing.version >= entry.version {
+            stats.stale += 1
+            return .stale
+        }
+        if key.kind == .node, let payload = entry.payload {
+            guard let raw = Self.signingKey(in: payload) else {
+                stats.rejectedMalformed += 1
+                return .rejected(.malformed)
+            }
+            guard SignatureVerifier.verify(entry.signature, of: entry.signedBytes, publicKey: raw) else {
+                stats.rejectedSignature += 1
+                return .rejected(.badSignature)
+            }
+            guard verifier.learn(raw, for: key.owner) else {
+                stats.rejectedSignature += 1
+                return .rejected(.unknownKey)
+            }
+        } else if verifier.knows(key.owner) {
+            guard verifier.verify(entry.signature, of: entry.signedBytes, by: key.owner) else {
+                stats.rejectedSignature += 1
+                return .rejected(.badSignature)
+            }
+        } else {
+            hold(entry)
+            return .pending
+        }
+        store(entry)
+        stats.applied += 1
+        return .applied(RegistryChange(key: key, version: entry.version, action: entry.isTombstone ? .removed : .upserted))
+    }
+
+    private mutating func hold(_ entry: RegistryEntry) {
+        var held = pending[entry.key.owner, default: []]
+        let before = held.count
+        held.removeAll { $0.key == entry.key && $0.version <= entry.version }
+        pendingTotal -= before - held.count
+        if held.count >= Self.maxPendingPerOwner || pendingTotal >= Self.maxPendingTotal {
+            stats.pendingDropped += 1  // anti-entropy brings it again once the key is known
+            return
+        }
+        held.append(entry)
+        pendingTotal += 1
+        pending[entry.key.owner] = held
+    }
+
+    /// An entry claiming to be ours that we did not sign.
+    mutating func countForgery() { stats.rejectedSignature += 1 }
+
+    /// Stores an entry this node signed itself (no verification needed, key learned on first use).
+    mutating func storeOwn(_ entry: RegistryEntry, publicKey: [UInt8]) {
+        _ = verifier.learn(publicKey, for: entry.key.owner)
+        store(entry)
+    }
+
+    private mutating func store(_ entry: RegistryEntry) {
+        let keyHash = Self.keyHash(entry.key)
+        if let old = entries[entry.key] {
+            digest.remove(keyHash: keyHash, itemHash: Self.itemHash(old.key, old.version))
+        }
+        entries[entry.key] = entry
+        digest.insert(keyHash: keyHash, itemHash: Self.itemHash(entry.key, entry.version))
+    }
+
+    /// Forgets everything `owner` announced (it has been dead past the reclaim time).
+    mutating func removeOwner(_ owner: NodeID) -> [RegistryChange] {
+        let keys = entries.keys.filter { $0.owner == owner }
+        var changes: [RegistryChange] = []
+        for key in keys {
+            let old = entries.removeValue(forKey: key)!
+            digest.remove(keyHash: Self.keyHash(key), itemHash: Self.itemHash(key, old.version))
+            if !old.isTombstone { changes.append(RegistryChange(key: key, version: old.version, action: .removed)) }
+        }
+        return changes.sorted { $0.key < $1.key }
+    }
+
+    /// Version summaries of the entries that fall into `buckets` of `bucketCount`.
+    func summaries(buckets: Set<Int>, bucketCount: Int) -> [EntrySummary] {
+        entries.values
+            .filter { buckets.contains(DigestLeaves.bucket(ofKeyHash: Self.keyHash($0.key), count: bucketCount)) }
+            .map { EntrySummary(key: $0.key, version: $0.version) }
+            .sorted { $0.key < $1.key }
+    }
+
+    func inBuckets(_ key: RegistryKey, _ buckets: Set<Int>, _ bucketCount: Int) -> Bool {
+        buckets.contains(DigestLeaves.bucket(ofKeyHash: Self.keyHash(key), count: bucketCount))
+    }
+
+    static func signingKey(in payload: [UInt8]) -> [UInt8]? {
+        guard let value = try? JSONParser.parse(payload), case .string(let hex)? = value["signing_key"] else { return nil }
+        return Hex.decode(hex).flatMap { $0.count == 32 ? $0 : nil }
+    }
+}
+
+/// Lower-case hex, for keys inside JSON payloads.
+public enum Hex {
+    public static func encode(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count * 2)
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    public static func decode(_ text: String) -> [UInt8]? {
+        let chars = Array(text.utf8)
+        guard chars.count % 2 == 0 else { return nil }
+        func nibble(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 0x30...0x39: c - 0x30
+            case 0x61...0x66: c - 0x61 + 10
+            case 0x41...0x46: c - 0x41 + 10
+            default: nil
+            }
+        }
+        var out = [UInt8]()
+        out.reserveCapacity(chars.count / 2)
+        var i = 0
+        while i < chars.count {
+            guard let hi = nibble(chars[i]), let lo = nibble(chars[i + 1]) else { return nil }
+            out.append(hi << 4 | lo)
+            i += 2
+        }
+        return out
+    }
+}

@@ -1,0 +1,44 @@
+import PlexusCore
+
+/// One simulated node process: the real `MeshCore` plus what the simulator knows about the
+/// process (running, crashed, paused) and its clock.
+struct SimNode {
+    enum State: Equatable { case notStarted, running, crashed }
+
+    let index: Int
+    let id: NodeID
+    let organisation: String
+    let cluster: String
+    let signingKey: NodeSigningKey
+    var core: MeshCore?
+    var state: State = .notStarted
+    /// Bumped on every (re)start: timers and deliveries of an earlier life are dropped.
+    var life = 0
+    var pausedUntil: Int64?
+    /// Messages and timers that came due while paused, replayed in order on resume.
+    var backlog: [(time: Int64, event: SimEvent)] = []
+    var drift = 0.0
+    var offsetNanos: Int64 = 0
+
+    var isRunning: Bool { state == .running }
+
+    /// This node's clock reading at true time `t`: skewed clocks run fast or slow from an offset.
+    func localNow(_ t: Int64) -> MeshInstant {
+        MeshInstant(nanoseconds: offsetNanos &+ t &+ Int64(Double(t) * drift))
+    }
+
+    /// True time until a timer of local duration `d` fires.
+    func trueDelay(_ d: Duration) -> Int64 {
+        let n = max(d.nanoseconds, 0)
+        return drift == 0 ? n : Int64(Double(n) / (1 + drift))
+    }
+}
+
+/// Everything on the simulator's agenda.
+enum SimEvent {
+    case deliver(to: Int, from: Int, life: Int, message: MeshMessage)
+    case timer(node: Int, life: Int, MeshTimer)
+    case linkDown(node: Int, life: Int, peer: Int)
+    case action(Int)
+    case resume(node: Int)
+}
