@@ -154,7 +154,8 @@ extension Simulation {
         let record: JSONObject = ["organisation": .string(node.organisation), "cluster": .string(node.cluster),
                                   "capabilities": ["relay"], "version": "sim"]
         node.core = MeshCore(id: node.id, address: node.id.rawValue, signingKey: node.signingKey, settings: scenario.settings,
-                             generation: UInt64(max(local.nanoseconds / 1_000_000, 0)) + 1, record: record)
+                             generation: UInt64(max(local.nanoseconds / 1_000_000, 0)) + 1, record: record,
+                             signatureCache: signatureCache)
         nodes[i] = node
         startedCount += 1
         let running = nodes.indices.filter { nodes[$0].isRunning && $0 != i }

@@ -21,6 +21,9 @@ public struct Simulation {
     var contacts: [UInt64: Int64] = [:]
     let tracksContacts: Bool
     var startedCount = 0
+    /// One memo of valid signatures for all simulated nodes: each entry is verified once per run
+    /// instead of once per node, with the same outcomes (see `SignatureCache`).
+    let signatureCache = SignatureCache()
 
     public init(scenario: Scenario, seed: UInt64) {
         self.scenario = scenario

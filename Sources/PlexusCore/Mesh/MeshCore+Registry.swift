@@ -23,16 +23,19 @@ extension MeshCore {
 
     mutating func onEntry(_ entry: RegistryEntry, rebroadcast: Bool) -> [MeshDirective] {
         if entry.key.owner == me {
-            // Only we sign our entries. A genuine one newer than ours is from a previous life
-            // whose clock ran ahead: outbid it so the mesh converges on our current state.
-            // Anything else (a forgery) is dropped without touching our version counter.
-            guard let mine = registry[entry.key], entry.version > mine.version,
-                  SignatureVerifier.verify(entry.signature, of: entry.signedBytes, publicKey: signer.publicKey) else {
-                if !SignatureVerifier.verify(entry.signature, of: entry.signedBytes, publicKey: signer.publicKey) {
-                    registry.countForgery()
-                }
+            // Only we sign our entries, and peers echo them back to us all the time: a copy of
+            // what we hold (or older) is dropped without the cost of a signature check. A genuine
+            // newer one is from a previous life whose clock ran ahead: outbid it so the mesh
+            // converges on our current state. A forgery is counted and changes nothing.
+            let mine = registry[entry.key]
+            if let mine, entry.version < mine.version || (entry.version == mine.version && entry.signature == mine.signature) {
                 return []
             }
+            guard SignatureVerifier.verify(entry.signature, of: entry.signedBytes, publicKey: signer.publicKey) else {
+                registry.countForgery()
+                return []
+            }
+            guard let mine, entry.version > mine.version else { return [] }
             ownVersion = max(ownVersion, entry.version)
             return republish(mine)
         }

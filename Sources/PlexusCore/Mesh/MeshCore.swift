@@ -61,14 +61,17 @@ public struct MeshCore: Sendable {
     ///     signs after a restart supersede those it signed before.
     ///   - record: the node entry's descriptive fields (organisation, cluster, capabilities, …);
     ///     the core adds `id`, `address` and `signing_key`.
+    ///   - signatureCache: a memo of valid signatures shared by many cores (the simulator's);
+    ///     a real node passes none and checks every signature.
     public init(id: NodeID, address: String, signingKey: NodeSigningKey, settings: MeshSettings = .lan,
-                generation: UInt64, record: JSONObject = [:]) {
+                generation: UInt64, record: JSONObject = [:], signatureCache: SignatureCache? = nil) {
         self.me = id
         self.address = address
         self.settings = settings
         self.signer = signingKey
         self.ownVersion = EntryVersion(generation: generation, counter: 0)
         self.ownRecord = record
+        self.registry = Registry(signatureCache: signatureCache)
         memberDigest.insert(keyHash: Self.memberKeyHash(id), itemHash: Self.memberItemHash(id, 0))
     }
 

@@ -57,10 +57,10 @@ public struct MeshSettings: Sendable, Equatable {
     /// than the thresholds, so a steady mesh sends none.
     /// Every version is gossiped to every node (about n × 10 sends of a few hundred bytes), so
     /// health must not chase noise: RTT is republished only when it doubled or halved, loss when
-    /// it moved by 10 points, and only after `linkHealthMinSamples` probes of that peer.
+    /// it moved by 25 points (one lost probe moves the average by 20), and only after `linkHealthMinSamples` probes of that peer.
     public var healthPublishInterval: Duration = .seconds(30)
     public var healthRelativeChange = 1.0
-    public var healthLossChange = 0.1
+    public var healthLossChange = 0.25
     public var maxLinkHealthPeers = 8
     public var linkHealthMinSamples = 2
     /// Newly measured peers join the published link health at most this often.

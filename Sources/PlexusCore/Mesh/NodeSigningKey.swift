@@ -1,4 +1,5 @@
 import Crypto
+import Synchronization
 
 /// A node's Ed25519 identity for registry entries. Issue 4 binds it to the node's certificate;
 /// the simulator derives it from the run's seed so runs replay.
@@ -31,6 +32,7 @@ public struct NodeSigningKey: Sendable {
 /// Verifies entry signatures against the public keys the registry has learned.
 struct SignatureVerifier: Sendable {
     private var keys: [NodeID: Curve25519.Signing.PublicKey] = [:]
+    var cache: SignatureCache?
 
     func knows(_ owner: NodeID) -> Bool { keys[owner] != nil }
 
@@ -46,7 +48,21 @@ struct SignatureVerifier: Sendable {
     }
 
     func verify(_ signature: [UInt8], of message: [UInt8], by owner: NodeID) -> Bool {
-        keys[owner]?.isValidSignature(signature, for: message) ?? false
+        guard let key = keys[owner] else { return false }
+        return cached(signature, message, Array(key.rawRepresentation)) { key.isValidSignature(signature, for: message) }
+    }
+
+    func verify(_ signature: [UInt8], of message: [UInt8], publicKey raw: [UInt8]) -> Bool {
+        cached(signature, message, raw) { Self.verify(signature, of: message, publicKey: raw) }
+    }
+
+    private func cached(_ signature: [UInt8], _ message: [UInt8], _ key: [UInt8], _ check: () -> Bool) -> Bool {
+        guard let cache else { return check() }
+        let cacheKey = key + signature + message
+        if cache.contains(cacheKey) { return true }
+        guard check() else { return false }
+        cache.insert(cacheKey)
+        return true
     }
 
     static func verify(_ signature: [UInt8], of message: [UInt8], publicKey raw: [UInt8]) -> Bool {
@@ -81,4 +97,18 @@ extension RegistryEntry {
     }
 
     var signedBytes: [UInt8] { Self.signedBytes(key: key, version: version, payload: payload) }
+}
+
+/// Remembers signatures already found valid, for the simulator, where a thousand simulated nodes
+/// verify the same entries a thousand times. Verification is a pure function of (key, message,
+/// signature), so answering from this cache changes no outcome; only successes are stored, and
+/// the key is the exact bytes, so nothing unverified can slip through. A real node passes none.
+public final class SignatureCache: Sendable {
+    private let verified = Mutex<Set<[UInt8]>>([])
+
+    public init() {}
+
+    func contains(_ key: [UInt8]) -> Bool { verified.withLock { $0.contains(key) } }
+
+    func insert(_ key: [UInt8]) { _ = verified.withLock { $0.insert(key) } }
 }

@@ -34,7 +34,10 @@ public struct Registry: Sendable {
     static let maxPendingPerOwner = 64
     static let maxPendingTotal = 4_096
 
-    public init() {}
+    /// - Parameter signatureCache: shared memo of valid signatures (the simulator passes one).
+    public init(signatureCache: SignatureCache? = nil) {
+        verifier.cache = signatureCache
+    }
 
     public subscript(key: RegistryKey) -> RegistryEntry? { entries[key] }
 
@@ -87,7 +90,7 @@ public struct Registry: Sendable {
                 stats.rejectedMalformed += 1
                 return .rejected(.malformed)
             }
-            guard SignatureVerifier.verify(entry.signature, of: entry.signedBytes, publicKey: raw) else {
+            guard verifier.verify(entry.signature, of: entry.signedBytes, publicKey: raw) else {
                 stats.rejectedSignature += 1
                 return .rejected(.badSignature)
             }
