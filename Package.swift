@@ -106,7 +106,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "PlexusCoreTests", dependencies: ["PlexusCore"]),
-        .testTarget(name: "PlexusSimTests", dependencies: ["PlexusCore", "PlexusSim"]),
+        .testTarget(name: "PlexusSimTests", dependencies: ["PlexusCore", "PlexusSim", "PlexusSimFiles"]),
         .testTarget(name: "PlexusSimFilesTests", dependencies: ["PlexusSimFiles", "PlexusSim", "PlexusCore", "PlexusYAML"]),
         .testTarget(name: "PlexusStoreTests", dependencies: ["PlexusCore", "PlexusStore"]),
         .testTarget(

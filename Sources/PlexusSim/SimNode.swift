@@ -27,10 +27,12 @@ struct SimNode {
         MeshInstant(nanoseconds: offsetNanos &+ t &+ Int64(Double(t) * drift))
     }
 
-    /// True time until a timer of local duration `d` fires.
+    /// True time until a timer of local duration `d` fires. Rounded up: rounding down would let a
+    /// skewed node's timer fire a hair before its local deadline, re-arm for the remainder, round
+    /// to zero again, and spin at one instant forever.
     func trueDelay(_ d: Duration) -> Int64 {
         let n = max(d.nanoseconds, 0)
-        return drift == 0 ? n : Int64(Double(n) / (1 + drift))
+        return drift == 0 || n == 0 ? n : max(1, Int64((Double(n) / (1 + drift)).rounded(.up)))
     }
 }
 

@@ -116,17 +116,15 @@ import Testing
         #expect(a.receive(.syncBuckets(good), from: "b") == [])  // the session is used up
     }
 
-    /// Minor: `handleBuckets` removes the session before checking the sender, so a `syncBuckets`
-    /// from a third node with a guessed round number cancels the real peer's reply.
+    /// Was a bug: `handleBuckets` removed the session before checking the sender, so a
+    /// `syncBuckets` from a third node with a guessed round number cancelled the real peer's reply.
     @Test func bucketsFromTheWrongPeerMustNotCancelTheSession() throws {
         var a = CoreDriver("a")
         var b = CoreDriver("b", seed: 8)
         let digest = a.core.startSync(with: Peer(id: "b", address: "b"), join: false, now: a.now)
         let reply = try #require(b.receive(digest.sends[0].message, from: "a").sends.first?.message)
         #expect(a.receive(reply, from: "c") == [])
-        withKnownIssue("syncSessions.removeValue runs before the session.peer.id == from check") {
-            #expect(a.receive(reply, from: "b").sends.map { $0.message.kind } == ["syncSummary"])
-        }
+        #expect(a.receive(reply, from: "b").sends.map { $0.message.kind } == ["syncSummary"])
     }
 
     @Test(arguments: [(Member.Status.dead, Member.Status.suspect), (.left, .left)])
@@ -144,18 +142,49 @@ import Testing
         #expect(b.core.member("c")?.status == remote)
     }
 
-    /// BUG: `start` calls `startSync(with:join:)` without `now` (MeshCore.swift, the seeds loop;
-    /// `startSync` defaults `now` to `.zero`), so the join session is recorded as started at 0.
-    /// On a real clock the first anti-entropy tick (5 s later) prunes it as older than 30 s and
-    /// a seed's late `syncBuckets` reply is dropped.
+    /// Repairs are mostly not re-gossiped, except a peer announcing itself, a member back from the
+    /// dead, and suspicion (a remote "dead" arrives as suspicion, so the member can refute it).
+    @Test func repairsThatSpreadAreReGossiped() {
+        var d = CoreDriver()
+        d.learn("c", "e")
+        _ = d.receive(.gossip([.dead(id: "e", incarnation: 0, from: "c")]), from: "c")
+        d.drain()
+        func update(_ m: MemberSummary, from: NodeID) -> (out: [MeshDirective], gossip: [GossipItem]) {
+            let out = d.receive(.syncUpdate(members: [m], entries: []), from: from)
+            let gossip = d.core.broadcasts.take(budget: .max, limit: 1)
+            d.drain()
+            return (out, gossip)
+        }
+        // The peer announcing itself: spread.
+        let joiner = update(MemberSummary(id: "b", address: "b", incarnation: 0, status: .alive), from: "b")
+        #expect(joiner.out.memberChanges == [MemberChange(node: "b", status: .alive, incarnation: 0, previous: nil)])
+        #expect(joiner.gossip == [.alive(id: "b", incarnation: 0, address: "b")])
+        // A third node learned from a peer: applied, not spread.
+        let third = update(MemberSummary(id: "f", address: "f", incarnation: 0, status: .alive), from: "b")
+        #expect(third.out.memberChanges == [MemberChange(node: "f", status: .alive, incarnation: 0, previous: nil)])
+        #expect(third.gossip == [])
+        // A known member's newer incarnation: applied, not spread.
+        let newer = update(MemberSummary(id: "c", address: "c", incarnation: 1, status: .alive), from: "b")
+        #expect(d.core.member("c")?.incarnation == 1)
+        #expect(newer.gossip == [])
+        // Back from the dead: spread.
+        let back = update(MemberSummary(id: "e", address: "e", incarnation: 1, status: .alive), from: "b")
+        #expect(back.out.memberChanges == [MemberChange(node: "e", status: .alive, incarnation: 1, previous: .dead)])
+        #expect(back.gossip == [.alive(id: "e", incarnation: 1, address: "e")])
+        // A remote dead: suspicion, spread as such.
+        let dead = update(MemberSummary(id: "c", address: "c", incarnation: 1, status: .dead), from: "b")
+        #expect(dead.out.memberChanges == [MemberChange(node: "c", status: .suspect, incarnation: 1, previous: .alive)])
+        #expect(dead.gossip == [.suspect(id: "c", incarnation: 1, from: "b")])
+    }
+
+    /// Was a bug: `start` opened the join session without `now`, so it was recorded as started at
+    /// 0; on a real clock the first anti-entropy tick pruned it and the seed's reply was dropped.
     @Test func joinSessionStartsAtStartTime() throws {
         var a = CoreDriver("a", seeds: ["b"], at: .s(100))
         var b = CoreDriver("b", seed: 8, at: .s(100))
         let buckets = try #require(b.receive(a.startOutput.sends[0].message, from: "a").sends.first?.message)
         a.advance(.seconds(5))
         _ = a.fire(.antiEntropy)  // alone: knocks on the seed again, and prunes old sessions
-        withKnownIssue("the join session is stamped startedAt = .zero instead of now") {
-            #expect(a.receive(buckets, from: "b").sends.map { $0.message.kind } == ["syncSummary"])
-        }
+        #expect(a.receive(buckets, from: "b").sends.map { $0.message.kind } == ["syncSummary"])
     }
 }

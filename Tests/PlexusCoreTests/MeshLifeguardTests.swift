@@ -148,11 +148,18 @@ import Testing
 
     @Test func settingsFormulas() {
         let s = MeshSettings.lan
-        let k = s.retransmitMult
-        #expect(s.retransmitLimit(members: 1) == k)  // ceil(log10(2)) = 1
-        #expect(s.retransmitLimit(members: 9) == k)
-        #expect(s.retransmitLimit(members: 10) == 2 * k)
-        #expect(s.retransmitLimit(members: 1_000) == 4 * k)
+        #expect(s.retransmitMult == 5)
+        #expect(s.retransmitMinimum == 10)
+        // mult * ceil(log10(n + 1)), floored at the minimum.
+        #expect(s.retransmitLimit(members: 1) == 10)  // 5 * ceil(log10(2)) = 5, floored
+        #expect(s.retransmitLimit(members: 9) == 10)
+        #expect(s.retransmitLimit(members: 10) == 10)  // 5 * 2
+        #expect(s.retransmitLimit(members: 100) == 15)  // 5 * ceil(log10(101)) = 5 * 3
+        #expect(s.retransmitLimit(members: 1_000) == 20)
+        var noFloor = s
+        noFloor.retransmitMinimum = 0
+        #expect(noFloor.retransmitLimit(members: 1) == 5)
+        #expect(noFloor.retransmitLimit(members: 10) == 10)
         let p = MeshSettings.pinned
         #expect(p.suspicionMinimumTimeout(members: 5) == .milliseconds(4_500))
         #expect(p.suspicionMinimumTimeout(members: 100) == .milliseconds(4_500))

@@ -215,18 +215,19 @@ import Testing
         #expect(d.fire(.gossip(token: d.core.gossipToken)).sends.first?.message == .gossip([.dead(id: "a", incarnation: 0, from: "a")]))
     }
 
-    /// BUG: `onDead` about self refutes without checking the incarnation (MeshCore+Membership.swift,
-    /// `if id == me { guard from != me, !leaving …; return refute(above: inc) }`) and `refute` sets
-    /// `incarnation = inc + 1`, so a stale `.dead` rumour moves the incarnation backwards.
+    /// Was a bug: `onDead` about self refuted without checking the incarnation and `refute` set
+    /// `incarnation = inc + 1`, so a stale `.dead` rumour moved the incarnation backwards.
     @Test func staleDeadRumourAboutSelfMustNotLowerIncarnation() {
         var d = CoreDriver()
         d.learn("b")
         _ = d.receive(.gossip([.suspect(id: "a", incarnation: 5, from: "b")]), from: "b")
         #expect(d.core.incarnation == 6)
         _ = d.receive(.gossip([.dead(id: "a", incarnation: 1, from: "b")]), from: "b")
-        withKnownIssue("stale .dead about self lowers incarnation 6 → 2 (refute(above:) ignores the current incarnation)") {
-            #expect(d.core.incarnation >= 6)
-            #expect(d.core.stats.refutations == 1)
-        }
+        #expect(d.core.incarnation == 6)
+        #expect(d.core.stats.refutations == 1)
+        // A current one is refuted above it.
+        _ = d.receive(.gossip([.dead(id: "a", incarnation: 6, from: "b")]), from: "b")
+        #expect(d.core.incarnation == 7)
+        #expect(d.core.stats.refutations == 2)
     }
 }

@@ -113,27 +113,112 @@ import Testing
         #expect(d.fire(.probe(token: 1)) == [])  // superseded token
     }
 
-    @Test func linkDownProbesAtOnce() {
+    @Test func linkDownProbesAtOnceOutOfBand() {
         var d = CoreDriver()
         d.learn("b", "c")
+        // An out-of-band probe: settled by its own `.probeEnd` timer one period on, and the
+        // regular probe timer is left alone.
         #expect(d.linkDown("b") == [
             .send(.ping(seq: 1, gossip: []), to: b),
             .schedule(.probeTimeout(seq: 1), after: .milliseconds(500)),
-            .schedule(.probe(token: 2), after: .seconds(1)),
+            .schedule(.probeEnd(seq: 1), after: .seconds(1)),
         ])
+        #expect(d.core.probe == nil)
+        #expect(d.core.outOfBandProbes.map(\.target) == ["b"])
         // Already being probed, or unknown: nothing to do.
         #expect(d.linkDown("b") == [])
         #expect(d.linkDown("zz") == [])
+        // No ack within the period: the end timer makes b suspect.
+        d.advance(.seconds(1))
+        #expect(d.fire(.probeEnd(seq: 1)).memberChanges == [MemberChange(node: "b", status: .suspect, incarnation: 0, previous: .alive)])
+        #expect(d.core.probes.isEmpty)
+        #expect(d.fire(.probeEnd(seq: 1)) == [])
     }
 
-    @Test func linkDownSettlesTheProbeInFlightFirst() {
+    @Test func ackedOutOfBandProbeEndsQuietly() {
         var d = CoreDriver()
         d.learn("b", "c")
-        let first = d.probeTick().pingTarget!
-        let other: NodeID = first == "b" ? "c" : "b"
+        _ = d.linkDown("b")
+        d.advance(.milliseconds(3))
+        #expect(d.receive(.ack(seq: 1, gossip: []), from: "b") == [])
         d.advance(.seconds(1))
-        let out = d.linkDown(other)
-        #expect(out.memberChanges == [MemberChange(node: first, status: .suspect, incarnation: 0, previous: .alive)])
-        #expect(out.pingTarget == other)
+        #expect(d.fire(.probeEnd(seq: 1)) == [])
+        #expect(d.core.member("b")?.status == .alive)
+        #expect(d.core.probes.isEmpty)
+        #expect(d.core.stats.probesFailed == 0)
+    }
+
+    @Test func linkDownOfTheRegularTargetStartsNoSecondProbe() throws {
+        var d = CoreDriver()
+        d.learn("b", "c")
+        let first = try #require(d.probeTick().pingTarget)
+        #expect(d.linkDown(first) == [])
+        #expect(d.core.probes.count == 1)
+    }
+
+    /// An out-of-band probe after `linkDown` runs beside the regular probe in flight: it neither
+    /// settles (and so suspects) the regular target early nor cancels its probe, and its own end
+    /// timer settles only itself.
+    @Test func outOfBandProbeDoesNotSuspectOrCancelTheRegularTarget() throws {
+        var d = CoreDriver()
+        d.learn("b", "c")
+        let first = try #require(d.probeTick().pingTarget)
+        let other: NodeID = first == "b" ? "c" : "b"
+        let regular = try #require(d.core.probe)
+        #expect(regular.target == first)
+        d.advance(.milliseconds(100))
+        // No answer from `first` yet: the link to `other` breaks.
+        #expect(d.linkDown(other) == [
+            .send(.ping(seq: regular.seq + 1, gossip: []), to: d.core.peer(other)),
+            .schedule(.probeTimeout(seq: regular.seq + 1), after: .milliseconds(500)),
+            .schedule(.probeEnd(seq: regular.seq + 1), after: .seconds(1)),
+        ])
+        #expect(d.core.member(first)?.status == .alive)
+        #expect(d.core.probe?.seq == regular.seq)
+        #expect(d.core.probe?.target == first)
+        #expect(d.core.probe?.acked == false)
+        #expect(d.core.outOfBandProbes.map(\.target) == [other])
+        // The regular target answers late in its window; `other` never does.
+        d.advance(.milliseconds(200))
+        #expect(d.receive(.ack(seq: regular.seq, gossip: []), from: first) == [])
+        #expect(d.core.probe?.acked == true)
+        d.advance(.milliseconds(300))
+        #expect(d.fire(.probeTimeout(seq: regular.seq)) == [])
+        d.advance(.milliseconds(100))
+        let relays = d.fire(.probeTimeout(seq: regular.seq + 1)).sends
+        #expect(relays.map(\.to.id) == [first])  // helpers exclude the target
+        // End of the period: the regular probe is settled without suspicion.
+        d.advance(.milliseconds(300))
+        #expect(d.probeTick().memberChanges == [])
+        #expect(d.core.member(first)?.status == .alive)
+        #expect(d.core.stats.probesFailed == 0)
+        // The out-of-band probe ends on its own timer and suspects only its own target.
+        d.advance(.milliseconds(100))
+        #expect(d.fire(.probeEnd(seq: regular.seq + 1)).memberChanges == [
+            MemberChange(node: other, status: .suspect, incarnation: 0, previous: .alive),
+        ])
+        #expect(d.core.member(first)?.status == .alive)
+        #expect(d.core.stats.probesFailed == 1)
+        #expect(d.core.outOfBandProbes.isEmpty)
+    }
+
+    /// The other way round: an ack to the out-of-band probe does not answer the regular one, so
+    /// a silent regular target is still suspected at the end of the period.
+    @Test func outOfBandAckDoesNotSaveTheRegularTarget() throws {
+        var d = CoreDriver()
+        d.learn("b", "c")
+        let first = try #require(d.probeTick().pingTarget)
+        let other: NodeID = first == "b" ? "c" : "b"
+        let seq = try #require(d.core.probe?.seq)
+        d.advance(.milliseconds(100))
+        _ = d.linkDown(other)
+        d.advance(.milliseconds(2))
+        #expect(d.receive(.ack(seq: seq + 1, gossip: []), from: other) == [])
+        #expect(d.core.probe?.acked == false)
+        d.advance(.milliseconds(898))
+        #expect(d.probeTick().memberChanges == [MemberChange(node: first, status: .suspect, incarnation: 0, previous: .alive)])
+        d.advance(.milliseconds(100))
+        #expect(d.fire(.probeEnd(seq: seq + 1)).memberChanges == [])
+        #expect(d.core.member(other)?.status == .alive)
     }
 }

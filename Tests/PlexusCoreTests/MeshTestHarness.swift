@@ -33,6 +33,15 @@ extension MeshSettings {
     }
 }
 
+extension MeshCore {
+    /// The regular probe of this protocol period, if one is in flight (out-of-band probes after
+    /// `linkDown` live beside it in `probes`).
+    var probe: ProbeState? { regularProbe.flatMap { probes[$0] } }
+
+    /// Probes in flight that were started out of band (by `linkDown`).
+    var outOfBandProbes: [ProbeState] { probes.values.filter(\.outOfBand).sorted { $0.seq < $1.seq } }
+}
+
 /// The same key for the same id, every run.
 func meshKey(for id: NodeID) -> NodeSigningKey {
     var h = StableHash()

@@ -96,30 +96,68 @@ import Testing
         let message: MeshMessage = path == "gossip"
             ? .gossip([.entry(forgedSubject), .entry(forgedNode)])
             : .syncUpdate(members: [], entries: [forgedSubject, forgedNode])
+        let before = d.core.registry[nodeKey]!
+        let versionBefore = d.core.ownVersion
         #expect(d.receive(message, from: "b").registryChanges == [])
         #expect(d.core.registry[forgedSubject.key] == nil)
+        // A forgery is checked against our own key, counted, and changes nothing: our entry,
+        // our version counter and the broadcast queue stay as they were.
+        #expect(d.core.registry.stats.rejectedSignature == 2)
+        #expect(d.core.registry[nodeKey] == before)
+        #expect(d.core.ownVersion == versionBefore)
+        #expect(d.core.broadcasts.take(budget: .max, limit: 1) == [])
         let mine = d.core.registry[nodeKey]!
         #expect(Registry.signingKey(in: mine.payload!) == meshKey(for: "a").publicKey)
         #expect(SignatureVerifier.verify(mine.signature, of: mine.signedBytes, publicKey: meshKey(for: "a").publicKey))
-        // Outbid, so peers holding the higher (forged or stale) version converge on ours.
-        #expect(mine.version > forgedNode.version)
-        #expect(d.core.broadcasts.take(budget: .max, limit: 1) == [.entry(mine)])
     }
 
-    /// BUG: `onEntry` (MeshCore+Registry.swift) raises `ownVersion.counter` to the counter of any
-    /// higher-versioned entry that names this node as owner, before (and without) checking its
-    /// signature; `republish` then does `ownVersion.counter += 1`. A forged entry with counter
-    /// `UInt64.max` therefore traps on arithmetic overflow: one unauthenticated gossip item crashes
-    /// the receiving node.
-    @Test func forgedOwnEntryWithMaximalCounterMustNotCrashTheNode() async {
-        await withKnownIssue("forged own entry with counter UInt64.max traps in republish (counter += 1 overflow)") {
-            await #expect(processExitsWith: .success) {
-                var d = CoreDriver()
-                let mallory = meshKey(for: "mallory")
-                let forged = nodeEntry("a", signer: mallory, version: EntryVersion(generation: 1, counter: .max))
-                _ = d.receive(.gossip([.entry(forged)]), from: "b")
-            }
-        }
+    /// A genuine entry of ours with a higher version (signed in a previous life whose clock ran
+    /// ahead) is outbid, so peers holding it converge on our current state.
+    @Test func genuineNewerOwnEntryIsOutbid() {
+        var d = CoreDriver()
+        d.learn("b")
+        let nodeKey = RegistryKey(owner: "a", kind: .node, id: "a")
+        let previousLife = nodeEntry("a", version: EntryVersion(generation: 1, counter: 50))
+        #expect(d.receive(.gossip([.entry(previousLife)]), from: "b").registryChanges == [])
+        let mine = d.core.registry[nodeKey]!
+        #expect(mine.version > previousLife.version)
+        #expect(SignatureVerifier.verify(mine.signature, of: mine.signedBytes, publicKey: meshKey(for: "a").publicKey))
+        #expect(d.core.registry.stats.rejectedSignature == 0)
+        #expect(d.core.broadcasts.take(budget: .max, limit: 1) == [.entry(mine)])
+        // Echoes of what we hold are dropped.
+        #expect(d.receive(.gossip([.entry(mine), .entry(previousLife)]), from: "b") == [])
+        #expect(d.core.registry[nodeKey] == mine)
+    }
+
+    /// A genuine own entry at the counter limit rolls our version into the next generation.
+    @Test func genuineOwnEntryAtTheCounterLimitRollsTheGeneration() {
+        var d = CoreDriver()
+        let nodeKey = RegistryKey(owner: "a", kind: .node, id: "a")
+        let previousLife = nodeEntry("a", version: EntryVersion(generation: 1, counter: .max))
+        _ = d.receive(.gossip([.entry(previousLife)]), from: "b")
+        #expect(d.core.registry[nodeKey]?.version == EntryVersion(generation: 2, counter: 0))
+        #expect(d.core.registry.stats.rejectedSignature == 0)
+    }
+
+    /// Was a crash: `onEntry` raised `ownVersion.counter` to the counter of any higher-versioned
+    /// entry naming this node as owner before checking its signature, and `republish` then trapped
+    /// on `counter += 1`. A forged entry with counter `UInt64.max` must be rejected (and counted)
+    /// without touching our version.
+    @Test func forgedOwnEntryWithMaximalCounterIsRejected() {
+        var d = CoreDriver()
+        let nodeKey = RegistryKey(owner: "a", kind: .node, id: "a")
+        let before = d.core.registry[nodeKey]!
+        let versionBefore = d.core.ownVersion
+        let mallory = meshKey(for: "mallory")
+        let forged = nodeEntry("a", signer: mallory, version: EntryVersion(generation: 1, counter: .max))
+        #expect(d.receive(.gossip([.entry(forged)]), from: "b") == [])
+        #expect(d.core.registry.stats.rejectedSignature == 1)
+        #expect(d.core.ownVersion == versionBefore)
+        #expect(d.core.registry[nodeKey] == before)
+        #expect(d.core.broadcasts.take(budget: .max, limit: 1) == [])
+        // Publishing still works and stays in the current generation.
+        _ = d.core.publish(kind: .subject, id: "s", value: ["x": 1], now: d.now)
+        #expect(d.core.ownVersion == EntryVersion(generation: versionBefore.generation, counter: versionBefore.counter + 1))
     }
 
     @Test func longDeadMembersAreReclaimedWithTheirEntries() {
