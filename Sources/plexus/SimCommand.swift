@@ -28,6 +28,9 @@ struct SimCommand: ParsableCommand {
     @Option(name: .long, help: "Override the scenario's duration (e.g. 600s, 100h).")
     var duration: String?
 
+    @Option(name: .customLong("measure-from"), help: "Override when steady-state figures start (e.g. 1800s for a large mesh to warm up).")
+    var measureFrom: String?
+
     @Flag(name: .long, help: "Print the reports as JSON (one array).")
     var json = false
 
@@ -45,6 +48,12 @@ struct SimCommand: ParsableCommand {
         if let duration {
             guard let d = YAMLScalar.duration(duration), d > .zero else { throw ValidationError("--duration: cannot read '\(duration)' (use e.g. 90s, 10m, 2h)") }
             loaded.duration = d
+        }
+        if let measureFrom {
+            guard let d = YAMLScalar.duration(measureFrom), d <= loaded.duration else {
+                throw ValidationError("--measure-from: cannot read '\(measureFrom)' or it is past the end of the run")
+            }
+            loaded.measureFrom = d
         }
         let seeds = seed.map { [$0] } ?? loaded.seeds
         var reports: [SimReport] = []

@@ -84,7 +84,7 @@ public struct MeshCore: Sendable {
         var out: [MeshDirective] = []
         var record = ownRecord
         record["id"] = .string(me.rawValue)
-        record["address"] = .string(address)
+        record["addresses"] = [.string(address)]
         record["signing_key"] = .string(Hex.encode(signer.publicKey))
         out += publishOwn(kind: .node, id: me.rawValue, value: .object(record), now: now)
         enqueue(.alive(id: me, incarnation: incarnation, address: address))
@@ -187,6 +187,13 @@ public struct MeshCore: Sendable {
         leaving = true
         enqueue(.dead(id: me, incarnation: incarnation, from: me))
         return armEagerGossip(now: now)
+    }
+
+    /// A peer link (re)connected: run an anti-entropy round with that peer at once, so whatever
+    /// either side missed while apart is repaired now rather than at the next period.
+    public mutating func peerConnected(_ node: NodeID, now: MeshInstant) -> [MeshDirective] {
+        guard started, node != me else { return [] }
+        return startSync(with: peer(node), join: false, now: now)
     }
 
     /// The link to `node` broke (the peer's process died and its kernel reset the connection, or
