@@ -162,9 +162,12 @@ import Testing
     @Test func suspicionAboutSelfIsRefutedInTheNextAck() {
         var d = CoreDriver()
         d.learn("b")
+        // The accuser hears the refutation directly, once; everyone else by gossip.
         #expect(d.receive(.gossip([.suspect(id: "a", incarnation: 0, from: "b")]), from: "b") == [
+            .send(.gossip([.alive(id: "a", incarnation: 1, address: "a")]), to: Peer(id: "b", address: "b")),
             .schedule(.gossip(token: 2), after: .milliseconds(10)),
         ])
+        #expect(d.receive(.gossip([.suspect(id: "a", incarnation: 0, from: "b")]), from: "c") == [])
         #expect(d.core.incarnation == 1)
         #expect(d.core.awareness == 1)
         #expect(d.core.stats.refutations == 1)

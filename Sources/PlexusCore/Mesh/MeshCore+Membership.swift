@@ -55,8 +55,9 @@ extension MeshCore {
 
     mutating func onSuspect(_ id: NodeID, incarnation inc: UInt64, from: NodeID, now: MeshInstant, rebroadcast: Bool) -> [MeshDirective] {
         if id == me {
-            guard inc >= incarnation, !leaving else { return [] }
-            return refute(above: inc)
+            guard !leaving else { return [] }
+            if inc >= incarnation { _ = refute(above: inc) }
+            return answer(accuser: from)
         }
         guard var m = members[id], m.isActive, inc >= m.incarnation else { return [] }
         if m.status == .suspect, inc == m.incarnation, var s = suspicions[id] {
@@ -91,8 +92,9 @@ extension MeshCore {
 
     mutating func onDead(_ id: NodeID, incarnation inc: UInt64, from: NodeID, now: MeshInstant, rebroadcast: Bool) -> [MeshDirective] {
         if id == me {
-            guard from != me, !leaving, inc >= incarnation else { return [] }
-            return refute(above: inc)
+            guard from != me, !leaving else { return [] }
+            if inc >= incarnation { _ = refute(above: inc) }
+            return answer(accuser: from)
         }
         guard var m = members[id], m.isActive, inc >= m.incarnation else { return [] }
         let previous = m.status
@@ -110,11 +112,21 @@ extension MeshCore {
     mutating func refute(above inc: UInt64) -> [MeshDirective] {
         memberDigest.remove(keyHash: Self.memberKeyHash(me), itemHash: Self.memberItemHash(me, incarnation))
         incarnation = max(incarnation, inc) + 1
+        answered = []
         memberDigest.insert(keyHash: Self.memberKeyHash(me), itemHash: Self.memberItemHash(me, incarnation))
         stats.refutations += 1
         adjustAwareness(+1)
         enqueue(.alive(id: me, incarnation: incarnation, address: address))
         return []
+    }
+
+    /// Sends our current `alive` straight to a node that accused us, once per accuser and
+    /// incarnation. Gossip alone reaches every node with high probability, but under heavy loss
+    /// and thousands of false suspicions an accuser whose timer is short (it has confirmations)
+    /// occasionally misses every copy; the direct word makes that a second independent chance.
+    mutating func answer(accuser: NodeID) -> [MeshDirective] {
+        guard accuser != me, members[accuser] != nil, answered.insert(accuser).inserted else { return [] }
+        return [.send(.gossip([.alive(id: me, incarnation: incarnation, address: address)]), to: peer(accuser))]
     }
 
     /// The suspicion timer fired: declare dead unless refuted or (with new confirmations) not yet due.

@@ -13,6 +13,8 @@ public struct MeshCore: Sendable {
     let signer: NodeSigningKey
 
     public internal(set) var incarnation: UInt64 = 0
+    /// Accusers already answered directly at the current incarnation (see `answer(accuser:)`).
+    var answered: Set<NodeID> = []
     /// Every other node this node knows, in any state.
     public internal(set) var members: [NodeID: Member] = [:]
     /// Alive and suspect members (not self), for uniform random choice.
