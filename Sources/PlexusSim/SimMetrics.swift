@@ -105,10 +105,12 @@ struct SimMetrics {
         }
     }
 
+    /// `observer` has the joiner alive (`counts`), or stopped running (not a sighting: when it
+    /// was the last one waiting, the join is dropped rather than timed by a crash).
     mutating func complete(join subject: Int, observer: Int, at t: Int64, counts: Bool = true) {
         guard var p = joins[subject], p.waiting.remove(observer) != nil else { return }
         if p.waiting.isEmpty {
-            joinLatencies.append(Double(t - p.start) / 1e9)
+            if counts { joinLatencies.append(Double(t - p.start) / 1e9) }
             joins[subject] = nil
         } else {
             joins[subject] = p

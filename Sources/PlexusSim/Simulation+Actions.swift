@@ -157,7 +157,6 @@ extension Simulation {
                              generation: UInt64(max(local.nanoseconds / 1_000_000, 0)) + 1, record: record,
                              signatureCache: signatureCache)
         nodes[i] = node
-        startedCount += 1
         let running = nodes.indices.filter { nodes[$0].isRunning && $0 != i }
         metrics.started(i, observers: running, at: now)
         let out = nodes[i].core!.start(seeds: seedAddresses.filter { $0 != node.id.rawValue }, now: local, rng: &rngs[i])

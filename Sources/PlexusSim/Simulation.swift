@@ -20,7 +20,6 @@ public struct Simulation {
     /// Last time two nodes exchanged a message, for link-reset notices on a process crash.
     var contacts: [UInt64: Int64] = [:]
     let tracksContacts: Bool
-    var startedCount = 0
     /// One memo of valid signatures for all simulated nodes: each entry is verified once per run
     /// instead of once per node, with the same outcomes (see `SignatureCache`).
     let signatureCache = SignatureCache()

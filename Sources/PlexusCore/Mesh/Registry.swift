@@ -164,10 +164,6 @@ public struct Registry: Sendable {
             .sorted { $0.key < $1.key }
     }
 
-    func inBuckets(_ key: RegistryKey, _ buckets: Set<Int>, _ bucketCount: Int) -> Bool {
-        buckets.contains(DigestLeaves.bucket(ofKeyHash: Self.keyHash(key), count: bucketCount))
-    }
-
     static func signingKey(in payload: [UInt8]) -> [UInt8]? {
         guard let value = try? JSONParser.parse(payload), case .string(let hex)? = value["signing_key"] else { return nil }
         return Hex.decode(hex).flatMap { $0.count == 32 ? $0 : nil }
