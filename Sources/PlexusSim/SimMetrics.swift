@@ -166,8 +166,9 @@ struct SimMetrics {
         pauses[x]?.contains { $0.from <= t && t <= $0.to + grace } ?? false
     }
 
-    func oneWayActive(at t: Int64, grace: Int64) -> Bool {
-        oneWayChanges.contains { t - $0 < grace } || (oneWayChanges.count % 2 == 1)
+    /// A one-way loss rule started or ended within `grace` before `t`.
+    func oneWayChangedRecently(at t: Int64, grace: Int64) -> Bool {
+        oneWayChanges.contains { t - $0 < grace }
     }
 
     /// Trackers started in the last `grace` before the end are not counted as missed.

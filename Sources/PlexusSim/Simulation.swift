@@ -143,7 +143,11 @@ public struct Simulation {
         if let last = metrics.lastPartitionChange, now - last < grace { return .expected }
         if network.partition != nil { return .expected }
         if let r = metrics.lastRestart[x], now - r < grace { return .expected }
-        if metrics.oneWayActive(at: now, grace: grace) { return .expected }
+        // A one-way loss rule in force (or just lifted) can cut a node off: not a false verdict.
+        // Asked of the network itself, so overlapping rules are counted right.
+        if network.oneWay.contains(where: { $0?.active == true }) || metrics.oneWayChangedRecently(at: now, grace: grace) {
+            return .expected
+        }
         return .falseDead
     }
 }
