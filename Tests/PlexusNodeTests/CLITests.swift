@@ -4,7 +4,13 @@ import Testing
 
 /// `plexus send` and `plexus tail` against a real node.
 @Suite struct CLITests {
-    func run(_ arguments: [String], stdin: String? = nil) throws -> (status: Int32, out: String, err: String) {
+    /// Runs the CLI binary on its own thread: waiting for it on one of the two cooperative threads
+    /// would starve the in-process node it talks to (and every other test).
+    func run(_ arguments: [String], stdin: String? = nil) async throws -> (status: Int32, out: String, err: String) {
+        try await RawHTTP.onThread { try Self.runBlocking(arguments, stdin: stdin) }
+    }
+
+    private static func runBlocking(_ arguments: [String], stdin: String?) throws -> (status: Int32, out: String, err: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: NodeProcess.executable)
         process.arguments = arguments
@@ -24,7 +30,7 @@ import Testing
     @Test func sendOneFromFlagsAndManyFromStdin() async throws {
         let node = try await TestNode.start()
         defer { Task { try await node.stop() } }
-        let one = try run(["send", "--url", node.base, "--topic", "cli.one", "--data", #"{"n": 1}"#, "--source", "alpha", "--to", "beta", "gamma"])
+        let one = try await run(["send", "--url", node.base, "--topic", "cli.one", "--data", #"{"n": 1}"#, "--source", "alpha", "--to", "beta", "gamma"])
         #expect(one.status == 0, "\(one.err)")
         let id = one.out.trimmingCharacters(in: .whitespacesAndNewlines)
         let stored = try await HTTP.get(node.base + "/v1/messages/" + id)
@@ -32,11 +38,11 @@ import Testing
         #expect(stored.json?["destination_subject_ids"] == ["beta", "gamma"])
 
         let lines = (0..<250).map { #"{"topic": "cli.many", "data": \#($0)}"# }.joined(separator: "\n")
-        let many = try run(["send", "--url", node.base, "--file", "-", "--batch", "100"], stdin: lines + "\n")
+        let many = try await run(["send", "--url", node.base, "--file", "-", "--batch", "100"], stdin: lines + "\n")
         #expect(many.status == 0, "\(many.err)")
         #expect(many.out.split(separator: "\n").count == 250)
 
-        let refused = try run(["send", "--url", node.base, "--topic", "bad topic"])
+        let refused = try await run(["send", "--url", node.base, "--topic", "bad topic"])
         #expect(refused.status != 0)
         #expect(refused.err.contains("whitespace"))
     }

@@ -27,19 +27,19 @@ import Testing
           - converged == 1
         """
 
-    @Test func runsEverySeedAndPrintsTheReport() throws {
+    @Test func runsEverySeedAndPrintsTheReport() async throws {
         let path = try scenarioFile(Self.small)
-        let result = try cli.run(["sim", path])
+        let result = try await cli.run(["sim", path])
         #expect(result.status == 0, "\(result.err)")
         #expect(result.out.components(separatedBy: "scenario cli-small").count == 3)  // seeds 1 and 2
         #expect(result.out.contains("[pass] converged == 1"))
         #expect(result.out.contains("trace "))
     }
 
-    @Test func sameSeedPrintsTheSameTraceHash() throws {
+    @Test func sameSeedPrintsTheSameTraceHash() async throws {
         let path = try scenarioFile(Self.small)
-        let a = try cli.run(["sim", path, "--seed", "5", "--json"])
-        let b = try cli.run(["sim", path, "--seed", "5", "--json"])
+        let a = try await cli.run(["sim", path, "--seed", "5", "--json"])
+        let b = try await cli.run(["sim", path, "--seed", "5", "--json"])
         func hash(_ out: String) -> String? {
             out.range(of: #""trace_hash":"[0-9a-f]+""#, options: .regularExpression).map { String(out[$0]) }
         }
@@ -48,16 +48,16 @@ import Testing
         #expect(hash(a.out) == hash(b.out))
     }
 
-    @Test func failingAssertionExitsNonZero() throws {
+    @Test func failingAssertionExitsNonZero() async throws {
         let path = try scenarioFile(Self.small.replacingOccurrences(of: "crashes_undetected == 0", with: "crash_observations == 99"))
-        let result = try cli.run(["sim", path, "--seed", "1"])
+        let result = try await cli.run(["sim", path, "--seed", "1"])
         #expect(result.status == 1)
         #expect(result.out.contains("[FAIL] crash_observations == 99"))
     }
 
-    @Test func badFileNamesKeyAndLine() throws {
+    @Test func badFileNamesKeyAndLine() async throws {
         let path = try scenarioFile(Self.small.replacingOccurrences(of: "crash: {count: 1}", with: "crsh: {count: 1}"))
-        let result = try cli.run(["sim", path])
+        let result = try await cli.run(["sim", path])
         #expect(result.status != 0)
         #expect(result.err.contains("crsh"), "\(result.err)")
         #expect(result.err.contains("line"), "\(result.err)")

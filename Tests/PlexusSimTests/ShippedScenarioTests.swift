@@ -24,13 +24,15 @@ func shippedScenarioPaths() -> [String] {
     }
 
     @Test(arguments: shippedScenarioPaths())
-    func scenarioHolds(path: String) throws {
+    func scenarioHolds(path: String) async throws {
         let scenario = try ScenarioFile.load(path: path)
         #expect(scenario.seeds.count >= 2, "\(scenario.name) must run with at least two seeds")
         #expect(!scenario.assertions.isEmpty, "\(scenario.name) has no assertions")
         for seed in scenario.seeds {
-            var simulation = Simulation(scenario: scenario, seed: seed)
-            let report = simulation.run()
+            let report = try await offPool {
+                var simulation = Simulation(scenario: scenario, seed: seed)
+                return simulation.run()
+            }
             for check in report.checks where !check.passed {
                 Issue.record("\(scenario.name) seed \(seed): \(check.assertion) failed, actual \(check.actual.map { "\($0)" } ?? "no such metric")")
             }

@@ -10,7 +10,7 @@ func lanTopology(_ n: Int) -> Topology {
 }
 
 @Suite struct SimulationTests {
-    @Test func sameSeedSameTrace() {
+    @Test func sameSeedSameTrace() async throws {
         // Every kind of fault at once, so any nondeterminism in any of them changes the hash.
         let scenario = Scenario(name: "determinism", topology: lanTopology(16), duration: .seconds(40), events: [
             .init(at: .zero, event: .clockSkew(.random(2), drift: 0.001, offset: .milliseconds(300))),
@@ -24,20 +24,24 @@ func lanTopology(_ n: Int) -> Topology {
             .init(at: .seconds(28), event: .join(count: 0, rate: nil)),
             .init(at: .seconds(30), event: .leave(.random(1))),
         ])
-        var a = Simulation(scenario: scenario, seed: 7)
-        var b = Simulation(scenario: scenario, seed: 7)
-        var c = Simulation(scenario: scenario, seed: 8)
-        let ra = a.run(), rb = b.run(), rc = c.run()
+        let (ra, rb, rc) = try await offPool {
+            var a = Simulation(scenario: scenario, seed: 7)
+            var b = Simulation(scenario: scenario, seed: 7)
+            var c = Simulation(scenario: scenario, seed: 8)
+            return (a.run(), b.run(), c.run())
+        }
         #expect(ra.traceHash == rb.traceHash)
         #expect(ra.events == rb.events)
         #expect(ra.traceHash != rc.traceHash)
     }
 
-    @Test func crashedNodeIsDeclaredDeadEverywhere() {
+    @Test func crashedNodeIsDeclaredDeadEverywhere() async throws {
         let scenario = Scenario(name: "crash", topology: lanTopology(10), duration: .seconds(30),
                                 events: [.init(at: .seconds(10), event: .crash(.random(1), resetLinks: false))])
-        var sim = Simulation(scenario: scenario, seed: 3)
-        let report = sim.run()
+        let report = try await offPool {
+            var sim = Simulation(scenario: scenario, seed: 3)
+            return sim.run()
+        }
         #expect(report.metric("crash_observations") == 9)
         #expect(report.metric("crashes_undetected") == 0)
         #expect(report.metric("converged") == 1)
