@@ -23,6 +23,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.4.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.10.0"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.3.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.29.0"),
     ],
     targets: [
         // Pure core: envelope, JSON, topics, limits, decisions. Imports no NIO, no database, no clock.
@@ -50,6 +53,33 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Node identity: organisation CAs, node certificates binding the Ed25519 registry key, and
+        // the certificate-based `RegistryTrust` with foreign organisations' namespaces.
+        .target(
+            name: "PlexusIdentity",
+            dependencies: [
+                "PlexusCore",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // Peer links: mutual TLS 1.3 (ALPN plexus/1) between nodes, the frame codec on the wire,
+        // and the driver that feeds the mesh core and carries out its directives.
+        .target(
+            name: "PlexusPeer",
+            dependencies: [
+                "PlexusCore", "PlexusIdentity",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "OrderedCollections", package: "swift-collections"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+            ]
+        ),
         // HTTP + WebSocket API on Hummingbird.
         .target(
             name: "PlexusAPI",
@@ -70,7 +100,7 @@ let package = Package(
         .target(
             name: "PlexusNode",
             dependencies: [
-                "PlexusCore", "PlexusStore", "PlexusAPI", "PlexusYAML",
+                "PlexusCore", "PlexusStore", "PlexusAPI", "PlexusYAML", "PlexusIdentity", "PlexusPeer",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -82,7 +112,7 @@ let package = Package(
         .executableTarget(
             name: "plexus",
             dependencies: [
-                "PlexusCore", "PlexusNode", "PlexusSim", "PlexusSimFiles",
+                "PlexusCore", "PlexusNode", "PlexusSim", "PlexusSimFiles", "PlexusIdentity",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
@@ -106,6 +136,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "PlexusCoreTests", dependencies: ["PlexusCore"]),
+        .testTarget(name: "PlexusIdentityTests", dependencies: ["PlexusCore", "PlexusIdentity", .product(name: "X509", package: "swift-certificates")]),
         .testTarget(name: "PlexusSimTests", dependencies: ["PlexusCore", "PlexusSim", "PlexusSimFiles"]),
         .testTarget(name: "PlexusSimFilesTests", dependencies: ["PlexusSimFiles", "PlexusSim", "PlexusCore", "PlexusYAML"]),
         .testTarget(name: "PlexusStoreTests", dependencies: ["PlexusCore", "PlexusStore"]),

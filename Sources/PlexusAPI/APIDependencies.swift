@@ -10,6 +10,8 @@ public struct APIDependencies: Sendable {
     public var limits: IngestLimits
     /// Most messages a WebSocket ingest connection may have waiting for their commit at once.
     public var webSocketIngestWindow: Int
+    /// The mesh, for the registry routes; `nil` serves none of them (tests of the log alone).
+    public var mesh: (any MeshAccess)?
 
     public init(
         node: String,
@@ -17,8 +19,10 @@ public struct APIDependencies: Sendable {
         store: any MessageStore,
         hub: StreamHub,
         limits: IngestLimits,
-        webSocketIngestWindow: Int = 256
+        webSocketIngestWindow: Int = 256,
+        mesh: (any MeshAccess)? = nil
     ) {
+        self.mesh = mesh
         self.node = node
         self.ingestor = ingestor
         self.store = store

@@ -57,6 +57,9 @@ public enum HTTPRoutes {
             let id = try messageID(context)
             return try await envelopeResponse(id, deps: deps)
         }
+        if let mesh = deps.mesh {
+            RegistryRoutes.add(to: router, mesh: mesh, limit: deps.limits.maxBodyBytes)
+        }
         return router
     }
 

@@ -37,6 +37,38 @@ extension NodeConfiguration {
             config.stream.clientQueue = try stream.int("client_queue") ?? config.stream.clientQueue
             try stream.rejectUnknownKeys()
         }
+        if var mesh = try root.mapping("mesh") {
+            config.mesh.enabled = try mesh.bool("enabled") ?? config.mesh.enabled
+            if let listen = try mesh.string("listen") {
+                guard isHostPort(listen) || listen.hasSuffix(":0"), let colon = listen.lastIndex(of: ":") else {
+                    throw ConfigurationError(key: "mesh.listen", line: mesh.keyLine("listen"), message: "must be host:port, got '\(listen)'")
+                }
+                config.mesh.host = String(listen[..<colon])
+                config.mesh.port = Int(listen[listen.index(after: colon)...]) ?? 0
+            }
+            config.mesh.advertise = try mesh.string("advertise") ?? config.mesh.advertise
+            config.mesh.seeds = try mesh.strings("seeds") ?? config.mesh.seeds
+            config.mesh.profile = try mesh.choice("profile", ["lan", "wan"]) ?? config.mesh.profile
+            try mesh.rejectUnknownKeys()
+        }
+        if var identity = try root.mapping("identity") {
+            config.identity.certificate = try identity.string("certificate")
+            config.identity.key = try identity.string("key")
+            config.identity.signingKey = try identity.string("signing_key")
+            config.identity.ca = try identity.string("ca")
+            try identity.rejectUnknownKeys()
+        }
+        for var entry in try root.mappings("trust") ?? [] {
+            guard let ca = try entry.string("ca") else {
+                throw ConfigurationError(key: "trust[].ca", line: nil, message: "every trusted organisation needs its CA certificate file")
+            }
+            var organisation = TrustedOrganisation(ca: ca)
+            organisation.subjects = try entry.strings("subjects") ?? organisation.subjects
+            organisation.backbones = try entry.strings("backbones") ?? organisation.backbones
+            organisation.clusters = try entry.strings("clusters") ?? organisation.clusters
+            try entry.rejectUnknownKeys()
+            config.trust.append(organisation)
+        }
         config.logLevel = try root.choice("log_level", logLevels) ?? config.logLevel
         try root.rejectUnknownKeys()
         try config.validate()

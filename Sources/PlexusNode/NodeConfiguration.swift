@@ -26,6 +26,44 @@ public struct NodeConfiguration: Sendable, Hashable {
         public init() {}
     }
 
+    /// Peer links and the mesh protocol (docs/configuration.md, docs/federation.md).
+    public struct Mesh: Sendable, Hashable {
+        /// Off: the node runs alone and serves no registry routes.
+        public var enabled = true
+        public var host = "127.0.0.1"
+        /// 0 picks a free port.
+        public var port = 7800
+        /// `host:port` peers should dial, when it differs from the listen address (NAT, containers).
+        public var advertise: String?
+        /// `host:port` of nodes to contact at start.
+        public var seeds: [String] = []
+        /// `lan` (memberlist's LAN timings) or `wan`.
+        public var profile = "lan"
+        public init() {}
+    }
+
+    /// This node's certificate, TLS key, Ed25519 registry key and its organisation's CA. All
+    /// omitted: a development identity is created under `data_dir/identity` on first start.
+    public struct Identity: Sendable, Hashable {
+        public var certificate: String?
+        public var key: String?
+        public var signingKey: String?
+        public var ca: String?
+        public init() {}
+
+        public var isConfigured: Bool { certificate != nil || key != nil || signingKey != nil || ca != nil }
+    }
+
+    /// A federated organisation: its CA and what its nodes may announce (glob lists; omitted =
+    /// nothing for subjects and backbones, any cluster).
+    public struct TrustedOrganisation: Sendable, Hashable {
+        public var ca: String
+        public var subjects: [String] = []
+        public var backbones: [String] = []
+        public var clusters: [String] = ["*"]
+        public init(ca: String) { self.ca = ca }
+    }
+
     /// This node's name: stamped into `hops`, shown in logs and health.
     public var name = "dev"
     public var http = HTTP()
@@ -35,6 +73,9 @@ public struct NodeConfiguration: Sendable, Hashable {
     public var store = Store()
     public var stream = Stream()
     public var logLevel = "info"
+    public var mesh = Mesh()
+    public var identity = Identity()
+    public var trust: [TrustedOrganisation] = []
 
     public init() {}
 
@@ -50,8 +91,23 @@ public struct NodeConfiguration: Sendable, Hashable {
         if !(2...512).contains(limits.maxDepth) { throw fail("limits.max_depth", "must be 2...512") }
         if limits.maxBatch < 1 { throw fail("limits.max_batch", "must be at least 1") }
         if stream.clientQueue < 1 { throw fail("stream.client_queue", "must be at least 1") }
+        if !(0...65_535).contains(mesh.port) { throw fail("mesh.port", "must be 0...65535, got \(mesh.port)") }
+        for (i, seed) in mesh.seeds.enumerated() where !Self.isHostPort(seed) {
+            throw fail("mesh.seeds[\(i)]", "must be host:port, got '\(seed)'")
+        }
+        if let advertise = mesh.advertise, !Self.isHostPort(advertise) { throw fail("mesh.advertise", "must be host:port, got '\(advertise)'") }
+        if identity.isConfigured {
+            for (key, value) in [("certificate", identity.certificate), ("key", identity.key), ("signing_key", identity.signingKey), ("ca", identity.ca)] where value == nil {
+                throw fail("identity.\(key)", "is required when any identity file is given")
+            }
+        }
         if !Self.logLevels.contains(logLevel) { throw fail("log_level", "must be one of \(Self.logLevels.joined(separator: ", "))") }
     }
 
     public var databasePath: String { dataDir + "/log.sqlite" }
+
+    static func isHostPort(_ text: String) -> Bool {
+        guard let colon = text.lastIndex(of: ":"), colon != text.startIndex, let port = Int(text[text.index(after: colon)...]) else { return false }
+        return (1...65_535).contains(port)
+    }
 }

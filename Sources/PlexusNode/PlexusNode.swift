@@ -3,7 +3,10 @@ import Hummingbird
 import HummingbirdWebSocket
 import Logging
 import PlexusAPI
+import NIOPosix
 import PlexusCore
+import PlexusIdentity
+import PlexusPeer
 import PlexusStore
 import ServiceLifecycle
 
@@ -17,6 +20,9 @@ public final class PlexusNode: Sendable {
     let logger: Logger
     let listening: AsyncStream<Int>
     let listeningContinuation: AsyncStream<Int>.Continuation
+    /// The mesh driver; nil when `mesh.enabled` is false.
+    public let mesh: MeshDriver?
+    let meshAddress: AsyncStream<String>
 
     /// Opens the store and assembles the services. Call `run()` to serve.
     public init(configuration: NodeConfiguration, logger: Logger, signals: Bool = true) async throws {
@@ -35,10 +41,38 @@ public final class PlexusNode: Sendable {
             logger: logger
         )
         self.runtime = runtime
-        let deps = APIDependencies(node: configuration.name, ingestor: runtime, store: store, hub: hub, limits: configuration.limits)
         let (listening, listeningContinuation) = AsyncStream.makeStream(of: Int.self)
         self.listening = listening
         self.listeningContinuation = listeningContinuation
+        // The mesh announces this node's HTTP address, known only once the server listens.
+        let (httpPort, httpPortContinuation) = AsyncStream.makeStream(of: Int.self)
+        let (meshAddress, meshAddressContinuation) = AsyncStream.makeStream(of: String.self)
+        self.meshAddress = meshAddress
+        var meshServices: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if configuration.mesh.enabled {
+            let identity = try NodeIdentitySource.identity(for: configuration)
+            let trust = try NodeIdentitySource.trust(for: configuration, identity: identity)
+            var peer = PeerMeshConfiguration(listenHost: configuration.mesh.host, listenPort: configuration.mesh.port,
+                                             advertise: configuration.mesh.advertise, seeds: configuration.mesh.seeds,
+                                             settings: configuration.mesh.profile == "wan" ? .wan : .lan)
+            peer.maxFrameBytes = max(peer.maxFrameBytes, configuration.limits.maxBodyBytes * 2)
+            let driver = try MeshDriver(configuration: peer, identity: identity, trust: trust,
+                                        loop: MultiThreadedEventLoopGroup.singleton.next(), logger: logger)
+            self.mesh = driver
+            let host = configuration.http.host
+            meshServices.append(.init(service: MeshService(driver: driver, httpURL: {
+                for await port in httpPort { return "http://\(host):\(port)" }
+                return nil
+            }, started: { address in
+                meshAddressContinuation.yield(address)
+                meshAddressContinuation.finish()
+            })))
+        } else {
+            self.mesh = nil
+            meshAddressContinuation.finish()
+        }
+        let deps = APIDependencies(node: configuration.name, ingestor: runtime, store: store, hub: hub, limits: configuration.limits,
+                                   mesh: mesh.map { DriverMeshAccess(driver: $0) })
         let app = Application(
             router: HTTPRoutes.router(deps),
             server: .http1WebSocketUpgrade(
@@ -50,8 +84,11 @@ public final class PlexusNode: Sendable {
                 serverName: "plexus/\(configuration.name)"
             ),
             onServerRunning: { channel in
-                listeningContinuation.yield(channel.localAddress?.port ?? configuration.http.port)
+                let port = channel.localAddress?.port ?? configuration.http.port
+                listeningContinuation.yield(port)
                 listeningContinuation.finish()
+                httpPortContinuation.yield(port)
+                httpPortContinuation.finish()
             },
             logger: logger
         )
@@ -60,7 +97,7 @@ public final class PlexusNode: Sendable {
                 .init(service: StoreService(store: store)),
                 .init(service: app),
                 .init(service: StreamShutdownService(hub: hub)),
-            ],
+            ] + meshServices,
             gracefulShutdownSignals: signals ? [.sigterm, .sigint] : [],
             logger: logger
         )
@@ -79,6 +116,12 @@ public final class PlexusNode: Sendable {
     /// stopped without ever listening.
     public func waitUntilListening() async -> Int? {
         for await port in listening { return port }
+        return nil
+    }
+
+    /// The mesh's advertised peer address once its listener is bound (nil without a mesh).
+    public func waitUntilMeshListening() async -> String? {
+        for await address in meshAddress { return address }
         return nil
     }
 

@@ -18,10 +18,20 @@ public struct Topology: Sendable, Equatable {
     public struct Organisation: Sendable, Equatable {
         public var name: String
         public var clusters: [Cluster]
+        /// What the other organisations let this one announce (`plexus topology up` writes it
+        /// into their trust settings; the simulator does not model trust). `nil`: its own
+        /// clusters, subject ids `<name>.*` and backbone ids `<name>-*`.
+        public var namespace: Namespace?
 
-        public init(name: String, clusters: [Cluster]) {
+        public init(name: String, clusters: [Cluster], namespace: Namespace? = nil) {
             self.name = name
             self.clusters = clusters
+            self.namespace = namespace
+        }
+
+        /// The namespace others grant this organisation.
+        public var grantedNamespace: Namespace {
+            namespace ?? Namespace(subjects: ["\(name).*"], backbones: ["\(name)-*"], clusters: clusters.map(\.name))
         }
     }
 

@@ -27,6 +27,10 @@ import Yams
 ///         nodes: 25        # a count → names n001..n025 (Topology.generatedName), or a list of names
 ///       - name: us1
 ///         nodes: [gw, a, b]
+///     namespace:           # optional: what the other organisations let acme announce
+///       subjects: ["acme.*"]           # default: subject ids "<org>.*"
+///       backbones: ["acme-*"]          # default: backbone ids "<org>-*"
+///       clusters: [eu1, us1]           # default: its own clusters
 /// ```
 /// Durations are `500ms`, `1.5s`, `2m`, `1h`, `250us` (a bare number is seconds); loss is a
 /// fraction within 0...1 or a percentage. If `link_classes` is omitted it is `lan: {latency: 1ms,
@@ -111,7 +115,7 @@ public enum TopologyFile {
         var organisations: [Topology.Organisation] = []
         var seen = Set<String>()
         for var item in items {
-            try item.rejectUnknownKeys(allowing: ["name", "clusters"])
+            try item.rejectUnknownKeys(allowing: ["name", "clusters", "namespace"])
             let name = try requiredName(&item)
             guard seen.insert(name).inserted else { throw item.error("name", "duplicate organisation '\(name)'") }
             guard let clusterItems = try item.mappings("clusters") else { throw item.missing("clusters") }
@@ -126,7 +130,13 @@ public enum TopologyFile {
                 }
                 clusters.append(Topology.Cluster(name: clusterName, nodes: try readNodes(&clusterItem)))
             }
-            organisations.append(Topology.Organisation(name: name, clusters: clusters))
+            var namespace: Namespace?
+            if var granted = try item.mapping("namespace") {
+                namespace = Namespace(subjects: try granted.strings("subjects") ?? [], backbones: try granted.strings("backbones") ?? [],
+                                      clusters: try granted.strings("clusters") ?? clusters.map(\.name))
+                try granted.rejectUnknownKeys()
+            }
+            organisations.append(Topology.Organisation(name: name, clusters: clusters, namespace: namespace))
         }
         return organisations
     }

@@ -24,6 +24,12 @@ struct DevCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
+    @Option(name: .long, help: "Peer-link (mesh) port (0 picks a free one).")
+    var meshPort: Int = 7800
+
+    @Option(name: .long, help: "Run a small local mesh of this many nodes in one process (ports count up from --http-port and --mesh-port).")
+    var nodes: Int = 1
+
     func run() async throws {
         var config = NodeConfiguration()
         config.http.port = httpPort
@@ -31,6 +37,12 @@ struct DevCommand: AsyncParsableCommand {
         config.dataDir = dataDir
         config.name = name
         config.logLevel = logLevel
+        config.mesh.port = meshPort
+        config.mesh.host = host
+        if nodes > 1 {
+            try await DevMesh(base: config, count: nodes).run()
+            return
+        }
         let host = host
         let frozen = config
         try await NodeRunner.run(config) { port in

@@ -20,6 +20,9 @@ struct NodeCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Override http.port from the file.")
         var httpPort: Int?
 
+        @Option(name: .long, help: "Once the node listens, write {pid, http_url, mesh_address} as JSON to this file (used by `plexus topology up`).")
+        var readyFile: String?
+
         func run() async throws {
             var configuration: NodeConfiguration
             do {
@@ -28,7 +31,7 @@ struct NodeCommand: AsyncParsableCommand {
                 throw CLIError("\(config): \(error)")
             }
             if let httpPort { configuration.http.port = httpPort }
-            try await NodeRunner.run(configuration)
+            try await NodeRunner.run(configuration, readyFile: readyFile)
         }
     }
 }

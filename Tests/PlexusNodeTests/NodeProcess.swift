@@ -27,7 +27,7 @@ final class NodeProcess: @unchecked Sendable {
 
     /// Starts `plexus dev` on a free port over `dataDir` and waits for its banner.
     static func dev(dataDir: String) async throws -> NodeProcess {
-        let node = NodeProcess(arguments: ["dev", "--http-port", "0", "--data-dir", dataDir, "--log-level", "error"])
+        let node = NodeProcess(arguments: ["dev", "--http-port", "0", "--mesh-port", "0", "--data-dir", dataDir, "--log-level", "error"])
         try node.process.run()
         node.port = try await node.readPort()
         return node

@@ -19,6 +19,7 @@ final class TestNode: Sendable {
         var config = NodeConfiguration()
         config.name = "test"
         config.http.port = 0
+        config.mesh.port = 0
         config.dataDir = TestNode.temporaryDirectory()
         config.store.synchronous = .normal
         configure(&config)

@@ -63,17 +63,20 @@ public struct MeshCore: Sendable {
     ///     signs after a restart supersede those it signed before.
     ///   - record: the node entry's descriptive fields (organisation, cluster, capabilities, …);
     ///     the core adds `id`, `address` and `signing_key`.
+    ///   - trust: whose entries to believe and what each may announce (`OpenTrust` in the
+    ///     simulator; certificate trust on real nodes).
     ///   - signatureCache: a memo of valid signatures shared by many cores (the simulator's);
     ///     a real node passes none and checks every signature.
     public init(id: NodeID, address: String, signingKey: NodeSigningKey, settings: MeshSettings = .lan,
-                generation: UInt64, record: JSONObject = [:], signatureCache: SignatureCache? = nil) {
+                generation: UInt64, record: JSONObject = [:], trust: any RegistryTrust = OpenTrust(),
+                signatureCache: SignatureCache? = nil) {
         self.me = id
         self.address = address
         self.settings = settings
         self.signer = signingKey
         self.ownVersion = EntryVersion(generation: generation, counter: 0)
         self.ownRecord = record
-        self.registry = Registry(signatureCache: signatureCache)
+        self.registry = Registry(trust: trust, signatureCache: signatureCache)
         memberDigest.insert(keyHash: Self.memberKeyHash(id), itemHash: Self.memberItemHash(id, 0))
     }
 
@@ -217,6 +220,10 @@ public struct MeshCore: Sendable {
     public var digestRoots: (members: UInt64, registry: UInt64) { (memberDigest.root, registry.digest.root) }
 
     public func member(_ id: NodeID) -> Member? { members[id] }
+
+    /// Measured round-trip time and loss of this node's probes to each peer (what it gossips as
+    /// its link health).
+    public var linkStats: [NodeID: LinkStat] { links }
 
     public func peer(_ id: NodeID) -> Peer { Peer(id: id, address: members[id]?.address ?? id.rawValue) }
 

@@ -40,9 +40,9 @@ struct SignatureVerifier: Sendable {
 
     /// Learns `owner`'s key unless a different one is already pinned (first key wins until the
     /// certificate binding of issue 4 replaces this trust-on-first-use).
-    mutating func learn(_ raw: [UInt8], for owner: NodeID) -> Bool {
+    mutating func learn(_ raw: [UInt8], for owner: NodeID, replacing: Bool = false) -> Bool {
         guard let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw) else { return false }
-        if let existing = keys[owner] { return existing.rawRepresentation == key.rawRepresentation }
+        if let existing = keys[owner], !replacing { return existing.rawRepresentation == key.rawRepresentation }
         keys[owner] = key
         return true
     }

@@ -29,13 +29,19 @@ public struct Registry: Sendable {
     public private(set) var digest = DigestLeaves()
     public private(set) var stats = Stats()
     var verifier = SignatureVerifier()
+    let trust: any RegistryTrust
+    /// What each admitted owner may announce.
+    public private(set) var credentials: [NodeID: NodeCredential] = [:]
     private var pending: [NodeID: [RegistryEntry]] = [:]
     private var pendingTotal = 0
     static let maxPendingPerOwner = 64
     static let maxPendingTotal = 4_096
 
-    /// - Parameter signatureCache: shared memo of valid signatures (the simulator passes one).
-    public init(signatureCache: SignatureCache? = nil) {
+    /// - Parameters:
+    ///   - trust: who may sign what; `OpenTrust` (first key wins, no namespaces) by default.
+    ///   - signatureCache: shared memo of valid signatures (the simulator passes one).
+    public init(trust: any RegistryTrust = OpenTrust(), signatureCache: SignatureCache? = nil) {
+        self.trust = trust
         verifier.cache = signatureCache
     }
 
@@ -86,22 +92,28 @@ public struct Registry: Sendable {
             return .stale
         }
         if key.kind == .node, let payload = entry.payload {
-            guard let raw = Self.signingKey(in: payload) else {
+            guard let value = try? JSONParser.parse(payload) else {
                 stats.rejectedMalformed += 1
                 return .rejected(.malformed)
             }
-            guard verifier.verify(entry.signature, of: entry.signedBytes, publicKey: raw) else {
-                stats.rejectedSignature += 1
-                return .rejected(.badSignature)
+            let credential: NodeCredential
+            switch trust.admitNode(owner: key.owner, payload: value) {
+            case .admitted(let admitted): credential = admitted
+            case .rejected(let reason): return reject(reason)
             }
-            guard verifier.learn(raw, for: key.owner) else {
-                stats.rejectedSignature += 1
-                return .rejected(.unknownKey)
+            guard verifier.verify(entry.signature, of: entry.signedBytes, publicKey: credential.signingKey) else {
+                return reject(.badSignature)
             }
+            guard verifier.learn(credential.signingKey, for: key.owner, replacing: !trust.pinsFirstKey) else {
+                return reject(.unknownKey)
+            }
+            credentials[key.owner] = credential
         } else if verifier.knows(key.owner) {
             guard verifier.verify(entry.signature, of: entry.signedBytes, by: key.owner) else {
-                stats.rejectedSignature += 1
-                return .rejected(.badSignature)
+                return reject(.badSignature)
+            }
+            if let credential = credentials[key.owner], !credential.namespace.allows(kind: key.kind, id: key.id, value: entry.value) {
+                return reject(.namespace)
             }
         } else {
             hold(entry)
@@ -110,6 +122,15 @@ public struct Registry: Sendable {
         store(entry)
         stats.applied += 1
         return .applied(RegistryChange(key: key, version: entry.version, action: entry.isTombstone ? .removed : .upserted))
+    }
+
+    private mutating func reject(_ reason: RejectReason) -> Outcome {
+        switch reason {
+        case .badSignature, .unknownKey: stats.rejectedSignature += 1
+        case .namespace: stats.rejectedNamespace += 1
+        case .malformed: stats.rejectedMalformed += 1
+        }
+        return .rejected(reason)
     }
 
     private mutating func hold(_ entry: RegistryEntry) {

@@ -1,0 +1,73 @@
+import DequeModule
+import NIOCore
+import PlexusCore
+import PlexusIdentity
+
+/// One TLS connection to or from a peer, and (for outbound links) the dial state that outlives
+/// each connection: backoff after failures and the frames waiting for the link to come up.
+///
+/// `@unchecked Sendable` because NIO closures must be `Sendable`, but a link is confined to the
+/// mesh driver's single event loop: it is created, read and changed only there.
+final class PeerLink: @unchecked Sendable {
+    enum Direction: String { case inbound, outbound }
+
+    let direction: Direction
+    /// The `host:port` dialled (outbound) or the remote socket address (inbound).
+    let address: String
+    var channel: Channel?
+    /// Who the peer is, from its certificate (set once the TLS handshake verified it).
+    var remote: VerifiedNode?
+    var hello: PeerHello?
+    var lastHeard: NIODeadline = .now()
+    var heartbeat: (nonce: UInt64, sent: NIODeadline)?
+    var rttMilliseconds: Double?
+    /// Encoded frames waiting for the handshake or for the socket to drain.
+    var queue = Deque<ByteBuffer>()
+    var queuedBytes = 0
+    /// A dial is in flight; frames queue until it completes.
+    var connecting = false
+    var failures = 0
+    var retryAt: NIODeadline?
+    var framesSent = 0
+    var framesReceived = 0
+    var bytesSent = 0
+    var bytesReceived = 0
+    var dropped = 0
+
+    init(direction: Direction, address: String) {
+        self.direction = direction
+        self.address = address
+    }
+
+    var isReady: Bool { channel != nil && remote != nil }
+
+    /// Queues `frame` (dropping the oldest beyond `limit`) and writes what the socket takes.
+    func send(_ frame: ByteBuffer, limit: Int) {
+        queue.append(frame)
+        queuedBytes += frame.readableBytes
+        while queue.count > limit, let old = queue.popFirst() {
+            queuedBytes -= old.readableBytes
+            dropped += 1
+        }
+        flush()
+    }
+
+    /// Writes queued frames while the link is up and its socket writable (NIO's high-water mark
+    /// turns writability off, so a slow peer backs frames up here, bounded, not in NIO's buffer).
+    func flush() {
+        guard let channel, remote != nil, channel.isActive else { return }
+        var wrote = false
+        while channel.isWritable, let frame = queue.popFirst() {
+            queuedBytes -= frame.readableBytes
+            bytesSent += frame.readableBytes
+            framesSent += 1
+            channel.write(frame, promise: nil)
+            wrote = true
+        }
+        if wrote { channel.flush() }
+    }
+
+    func close() {
+        channel?.close(promise: nil)
+    }
+}

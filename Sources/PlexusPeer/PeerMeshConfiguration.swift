@@ -1,0 +1,43 @@
+import PlexusCore
+
+/// How a node takes part in the mesh: where it listens for peer links, whom it contacts first,
+/// the protocol settings, and the limits of its links.
+public struct PeerMeshConfiguration: Sendable {
+    /// Host and port the TLS listener binds (port 0: any free port, reported once bound).
+    public var listenHost: String
+    public var listenPort: Int
+    /// `host:port` other nodes should dial; defaults to the bound listen address.
+    public var advertise: String?
+    /// `host:port` of nodes to contact at start; the rest of the mesh is learned from them.
+    public var seeds: [String]
+    public var settings: MeshSettings
+    /// Link liveness: a heartbeat on every outbound link this often; a link that has heard
+    /// nothing for `heartbeatTimeout` is closed (and its node probed at once).
+    public var heartbeatInterval: Duration
+    public var heartbeatTimeout: Duration
+    /// Largest frame body accepted; a bigger length prefix closes the link before any body is read.
+    public var maxFrameBytes: Int
+    /// Frames queued per outbound link while it connects or its socket is full; beyond this the
+    /// oldest are dropped (the mesh protocol tolerates loss; memory is never unbounded).
+    public var outboundQueueLimit: Int
+    /// Reconnect backoff after a failed dial: doubles from `reconnectMinimum` to `reconnectMaximum`.
+    public var reconnectMinimum: Duration
+    public var reconnectMaximum: Duration
+    public var connectTimeout: Duration
+
+    public init(listenHost: String = "127.0.0.1", listenPort: Int = 0, advertise: String? = nil, seeds: [String] = [],
+                settings: MeshSettings = .lan) {
+        self.listenHost = listenHost
+        self.listenPort = listenPort
+        self.advertise = advertise
+        self.seeds = seeds
+        self.settings = settings
+        heartbeatInterval = .seconds(1)
+        heartbeatTimeout = .seconds(5)
+        maxFrameBytes = 4 << 20
+        outboundQueueLimit = 1_024
+        reconnectMinimum = .milliseconds(100)
+        reconnectMaximum = .seconds(5)
+        connectTimeout = .seconds(2)
+    }
+}
