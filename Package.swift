@@ -143,8 +143,11 @@ let package = Package(
         .testTarget(
             name: "PlexusNodeTests",
             dependencies: [
-                "PlexusCore", "PlexusStore", "PlexusAPI", "PlexusNode", "plexus",
+                "PlexusCore", "PlexusStore", "PlexusAPI", "PlexusNode", "plexus", "PlexusIdentity",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

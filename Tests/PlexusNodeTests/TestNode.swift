@@ -14,6 +14,8 @@ final class TestNode: Sendable {
     let task: Task<Void, any Error>
     let port: Int
     let dataDir: String
+    /// `host:port` of the node's peer listener (empty with the mesh disabled).
+    let meshAddress: String
 
     static func start(_ configure: (inout NodeConfiguration) -> Void = { _ in }) async throws -> TestNode {
         var config = NodeConfiguration()
@@ -31,15 +33,19 @@ final class TestNode: Sendable {
             task.cancel()
             throw TestFailure("node did not start listening")
         }
-        return TestNode(node: node, task: task, port: port, dataDir: config.dataDir)
+        let mesh = await node.waitUntilMeshListening() ?? ""
+        return TestNode(node: node, task: task, port: port, dataDir: config.dataDir, meshAddress: mesh)
     }
 
-    private init(node: PlexusNode, task: Task<Void, any Error>, port: Int, dataDir: String) {
+    private init(node: PlexusNode, task: Task<Void, any Error>, port: Int, dataDir: String, meshAddress: String) {
         self.node = node
         self.task = task
         self.port = port
         self.dataDir = dataDir
+        self.meshAddress = meshAddress
     }
+
+    var meshPort: Int { Int(meshAddress.split(separator: ":").last ?? "") ?? 0 }
 
     var base: String { "http://127.0.0.1:\(port)" }
     var wsBase: String { "ws://127.0.0.1:\(port)" }
