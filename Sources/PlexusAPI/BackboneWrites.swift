@@ -11,7 +11,7 @@ enum BackboneWrites {
             let body = try await RegistryRoutes.readJSON(request, limit: limit)
             var fields = try HTTPRoutes.problem { () throws(PlexusError) in try BackboneRecord.validate(body) }
             if fields["system_id"] == nil || fields["system_id"] == .null {
-                fields["system_id"] = .string(UUID().uuidString.lowercased())
+                _ = fields.updateValue(.string(UUID().uuidString.lowercased()), forKey: "system_id", insertingAt: 0)
             }
             let id = fields["system_id"]?.stringValue ?? ""
             let record = try await write(fields, id: id, deleted: false, mesh: mesh)
