@@ -9,10 +9,10 @@ enum RegistryJSON {
         }
         if entry.key.owner == view.node {
             object["state"] = "alive"
-            object["incarnation"] = .integer(Int64(view.incarnation))
+            object["incarnation"] = .integer(Int64(clamping: view.incarnation))
         } else if let member = view.members.first(where: { $0.id == entry.key.owner }) {
             object["state"] = .string("\(member.status)")
-            object["incarnation"] = .integer(Int64(member.incarnation))
+            object["incarnation"] = .integer(Int64(clamping: member.incarnation))
         } else {
             object["state"] = "unknown"
         }
@@ -44,7 +44,7 @@ enum RegistryJSON {
         let members: [JSONValue] = view.members.map { m in
             let entry = view.entries.first { $0.key.kind == .node && $0.key.owner == m.id }
             var object: JSONObject = [
-                "id": .string(m.id.rawValue), "state": .string("\(m.status)"), "incarnation": .integer(Int64(m.incarnation)),
+                "id": .string(m.id.rawValue), "state": .string("\(m.status)"), "incarnation": .integer(Int64(clamping: m.incarnation)),
                 "address": .string(m.address),
             ]
             if let http = entry?.value?["http_url"] { object["http_url"] = http }
@@ -69,7 +69,7 @@ enum RegistryJSON {
         for (name, value) in view.transport { transport[name] = .integer(Int64(value)) }
         return [
             "node": .string(view.node.rawValue), "organisation": .string(view.organisation), "cluster": .string(view.cluster),
-            "address": .string(view.address), "incarnation": .integer(Int64(view.incarnation)),
+            "address": .string(view.address), "incarnation": .integer(Int64(clamping: view.incarnation)),
             "members": .array(members), "registry": .object(counts), "transport": .object(transport),
             "protocol": [
                 "probes_sent": .integer(Int64(view.meshStats.probesSent)), "probes_failed": .integer(Int64(view.meshStats.probesFailed)),

@@ -42,6 +42,10 @@ enum RegistryRoutes {
         }
         router.delete("/v1/subjects/:id") { _, context in
             let id = try HTTPRoutes.pathParameter(context, "id")
+            let view = try await mesh.view()
+            guard view.entries(.subject).contains(where: { $0.key.id == id && $0.key.owner == view.node }) else {
+                throw Problem(PlexusError(.notFound, "subject \(id) is not homed at this node"))
+            }
             try await mesh.publish(kind: .subject, id: id, value: nil)
             return Response(status: .noContent)
         }

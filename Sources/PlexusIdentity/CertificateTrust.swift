@@ -31,7 +31,12 @@ public struct CertificateTrust: RegistryTrust {
             return .rejected(.badSignature)
         }
         guard verified.namespace.allowsCluster(verified.cluster) else { return .rejected(.namespace) }
+        // What the entry says about the node must be what its certificate says: the API shows it.
+        for (key, value) in [("organisation", verified.organisation), ("cluster", verified.cluster), ("name", verified.name)] {
+            if let claimed = payload[key], claimed != .string(value) { return .rejected(.malformed) }
+        }
         return .admitted(
-            NodeCredential(signingKey: verified.signingKey, organisation: verified.organisation, namespace: verified.namespace))
+            NodeCredential(signingKey: verified.signingKey, organisation: verified.organisation, namespace: verified.namespace,
+                           issuedAt: verified.issuedAt))
     }
 }

@@ -60,7 +60,8 @@ public struct TrustStore: Sendable {
         }
         let node = VerifiedNode(
             nodeID: fields.nodeID, organisation: fields.organisation, cluster: fields.cluster, name: fields.name,
-            signingKey: fields.signingKey, namespace: issuer.namespace
+            signingKey: fields.signingKey, namespace: issuer.namespace,
+            issuedAt: Int64(certificate.notValidBefore.timeIntervalSince1970)
         )
         return (node, issuer)
     }

@@ -12,8 +12,13 @@ public struct VerifiedNode: Sendable, Equatable {
     public var signingKey: [UInt8]
     /// Copied from the `TrustedOrganisation` whose CA signed the certificate.
     public var namespace: Namespace
+    /// The certificate's notValidBefore, in seconds since 1970: orders certificates of one node,
+    /// so an older one cannot take the node's registry key back from a newer one.
+    public var issuedAt: Int64
 
-    public init(nodeID: NodeID, organisation: String, cluster: String, name: String, signingKey: [UInt8], namespace: Namespace) {
+    public init(nodeID: NodeID, organisation: String, cluster: String, name: String, signingKey: [UInt8], namespace: Namespace,
+                issuedAt: Int64 = 0) {
+        self.issuedAt = issuedAt
         self.nodeID = nodeID
         self.organisation = organisation
         self.cluster = cluster

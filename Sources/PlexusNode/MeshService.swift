@@ -9,12 +9,16 @@ import ServiceLifecycle
 struct MeshService: Service {
     let driver: MeshDriver
     let httpURL: @Sendable () async -> String?
-    let started: @Sendable (String) -> Void
+    /// Receives the mesh address once the listener is bound; finished on every path, so a
+    /// waiter learns the mesh did not start instead of waiting forever.
+    let started: AsyncStream<String>.Continuation
 
     func run() async throws {
+        defer { started.finish() }
         guard let url = await httpURL() else { return }
         let address = try await driver.start(record: ["http_url": .string(url)])
-        started(address)
+        started.yield(address)
+        started.finish()
         try? await gracefulShutdown()
         await driver.stop()
     }

@@ -87,7 +87,7 @@ public struct NodeConfiguration: Sendable, Hashable {
         if http.host.isEmpty { throw fail("http.host", "must not be empty") }
         if !(0...65_535).contains(http.port) { throw fail("http.port", "must be 0...65535, got \(http.port)") }
         if dataDir.isEmpty { throw fail("data_dir", "must not be empty") }
-        if limits.maxBodyBytes < 1_024 { throw fail("limits.max_body_bytes", "must be at least 1024") }
+        if !(1_024...(256 << 20)).contains(limits.maxBodyBytes) { throw fail("limits.max_body_bytes", "must be 1024...268435456 (256 MiB)") }
         if !(2...512).contains(limits.maxDepth) { throw fail("limits.max_depth", "must be 2...512") }
         if limits.maxBatch < 1 { throw fail("limits.max_batch", "must be at least 1") }
         if stream.clientQueue < 1 { throw fail("stream.client_queue", "must be at least 1") }

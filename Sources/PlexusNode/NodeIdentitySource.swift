@@ -33,15 +33,25 @@ enum NodeIdentitySource {
     /// The own organisation (everything allowed) plus each configured federated one.
     static func trust(for configuration: NodeConfiguration, identity: NodeIdentity) throws -> TrustStore {
         var organisations = [TrustedOrganisation(certificate: identity.caCertificate, organisation: identity.organisation)]
-        for entry in configuration.trust {
+        for (index, entry) in configuration.trust.enumerated() {
             for certificate in try TrustStore.loadCertificates(pem: entry.ca) {
                 let namespace = Namespace(subjects: entry.subjects, backbones: entry.backbones, clusters: entry.clusters)
                 let organisation = try TrustedOrganisation(certificate: certificate, namespace: namespace)
-                if organisation.organisation == identity.organisation { continue }  // own CA listed again
+                // One CA per organisation: two would each mint the other's node ids, and a foreign
+                // CA naming our own organisation would vouch for our node ids.
+                if organisations.contains(where: { $0.organisation == organisation.organisation }) {
+                    throw ConfigurationError(key: "trust[\(index)].ca", line: nil,
+                                             message: "\(entry.ca) is a CA of organisation \(organisation.organisation), which is already trusted (own or listed earlier)")
+                }
                 organisations.append(organisation)
             }
         }
-        return TrustStore(organisations)
+        let store = TrustStore(organisations)
+        // Every handshake would fail with an expired or not yet valid certificate: say so now.
+        if case .failure(let error) = store.verify(certificateDER: identity.certificateDER, now: Date()) {
+            throw ConfigurationError(key: "identity.certificate", line: nil, message: "\(error)")
+        }
+        return store
     }
 }
 

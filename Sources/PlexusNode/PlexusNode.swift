@@ -23,6 +23,7 @@ public final class PlexusNode: Sendable {
     /// The mesh driver; nil when `mesh.enabled` is false.
     public let mesh: MeshDriver?
     let meshAddress: AsyncStream<String>
+    let meshAddressContinuation: AsyncStream<String>.Continuation
 
     /// Opens the store and assembles the services. Call `run()` to serve.
     public init(configuration: NodeConfiguration, logger: Logger, signals: Bool = true) async throws {
@@ -48,6 +49,7 @@ public final class PlexusNode: Sendable {
         let (httpPort, httpPortContinuation) = AsyncStream.makeStream(of: Int.self)
         let (meshAddress, meshAddressContinuation) = AsyncStream.makeStream(of: String.self)
         self.meshAddress = meshAddress
+        self.meshAddressContinuation = meshAddressContinuation
         var meshServices: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if configuration.mesh.enabled {
             let identity = try NodeIdentitySource.identity(for: configuration)
@@ -63,10 +65,7 @@ public final class PlexusNode: Sendable {
             meshServices.append(.init(service: MeshService(driver: driver, httpURL: {
                 for await port in httpPort { return "http://\(host):\(port)" }
                 return nil
-            }, started: { address in
-                meshAddressContinuation.yield(address)
-                meshAddressContinuation.finish()
-            })))
+            }, started: meshAddressContinuation)))
         } else {
             self.mesh = nil
             meshAddressContinuation.finish()
@@ -108,7 +107,10 @@ public final class PlexusNode: Sendable {
     /// Serves until a signal or `shutdown()`.
     public func run() async throws {
         // If the server never starts (the port is taken), waiters learn it instead of hanging.
-        defer { listeningContinuation.finish() }
+        defer {
+            listeningContinuation.finish()
+            meshAddressContinuation.finish()
+        }
         try await group.run()
     }
 

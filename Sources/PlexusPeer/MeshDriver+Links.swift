@@ -7,12 +7,34 @@ import PlexusIdentity
 /// Peer links: dialling with backoff, accepting, the hello exchange, heartbeats, and routing
 /// frames between links and the core.
 extension MeshDriver {
+    /// Most inbound connections that have not finished their TLS handshake at once: beyond it a
+    /// new connection is closed at once, so idle sockets cannot exhaust descriptors.
+    static let maxUnauthenticatedInbound = 256
+
     func addHandlers(to channel: any Channel, link: PeerLink, server: Bool) throws {
         let tls: NIOSSLHandler = server
             ? NIOSSLServerHandler(context: contexts.server)
             : try NIOSSLClientHandler(context: contexts.client, serverHostname: nil)
         try channel.pipeline.syncOperations.addHandler(tls)
         try channel.pipeline.syncOperations.addHandler(PeerFrameHandler(driver: self, link: link, maxFrameBytes: configuration.maxFrameBytes))
+        // TLS has no handshake timeout of its own: a peer that connects and says nothing is cut.
+        loop.scheduleTask(in: .nanoseconds(configuration.connectTimeout.nanoseconds)) { [self] in
+            guard link.channel === channel, link.remote == nil, channel.isActive else { return }
+            linkFailed(link, reason: "no TLS handshake within \(configuration.connectTimeout)")
+            channel.close(promise: nil)
+        }
+    }
+
+    /// Accepts an inbound connection unless too many are still unauthenticated.
+    func accept(_ channel: any Channel) throws {
+        let waiting = inbound.values.filter { $0.remote == nil }.count
+        guard waiting < Self.maxUnauthenticatedInbound else {
+            counters.handshakesRefused += 1
+            throw MeshDriverError(description: "too many unauthenticated peer connections")
+        }
+        let link = PeerLink(direction: .inbound, address: channel.remoteAddress.map { "\($0)" } ?? "?")
+        try addHandlers(to: channel, link: link, server: true)
+        inbound[ObjectIdentifier(link)] = link
     }
 
     /// Sends `frame` to `peer`, dialling its address if no link is up. While a dial is backing
@@ -28,34 +50,31 @@ extension MeshDriver {
             }
             address = known
         }
-        guard address != advertisedAddress, !stopping else { return }
-        let link = outbound[address] ?? dial(address)
+        guard address != advertisedAddress, phase != .stopped else { return }
+        let link = outbound[address] ?? PeerLink(direction: .outbound, address: address)
+        outbound[address] = link
+        if let id = peer.id { link.expected = id }
         if link.channel == nil, !link.connecting {
             if let retryAt = link.retryAt, retryAt > .now() {
                 counters.framesDropped += 1
                 return
             }
-            dial(address)
+            dial(link)
         }
-        let before = link.dropped
-        link.send(buffer(frame), limit: configuration.outboundQueueLimit)
-        counters.framesDropped += link.dropped - before
+        counters.framesDropped += link.send(buffer(frame), limit: configuration.outboundQueueLimit, byteLimit: configuration.outboundQueueBytes)
     }
 
     func buffer(_ frame: PeerFrame) -> ByteBuffer {
         ByteBuffer(bytes: frame.encoded())
     }
 
-    /// Opens (or reopens) the outbound link to `address`.
-    @discardableResult
-    func dial(_ address: String) -> PeerLink {
-        let link = outbound[address] ?? PeerLink(direction: .outbound, address: address)
-        outbound[address] = link
+    /// Opens (or reopens) an outbound link.
+    func dial(_ link: PeerLink) {
         link.retryAt = nil
-        guard let (host, port) = Self.split(address) else {
-            logger.warning("cannot dial \(address): not host:port")
+        guard let (host, port) = Self.split(link.address) else {
+            logger.warning("cannot dial \(link.address): not host:port")
             link.retryAt = .now() + .hours(1)
-            return link
+            return
         }
         let connecting = ClientBootstrap(group: loop)
             .connectTimeout(.nanoseconds(configuration.connectTimeout.nanoseconds))
@@ -68,35 +87,44 @@ extension MeshDriver {
         link.connecting = true
         connecting.whenComplete { [self] result in
             link.connecting = false
-            switch result {
-            case .success:
-                link.failures = 0
-                link.retryAt = nil
-            case .failure(let error):
+            if case .failure(let error) = result {
                 counters.dialFailures += 1
-                link.failures += 1
-                let backoff = min(configuration.reconnectMaximum, configuration.reconnectMinimum * (1 << min(link.failures - 1, 16)))
-                let jittered = backoff * Double.random(in: 0.5...1.0, using: &rng)
-                link.retryAt = .now() + .nanoseconds(jittered.nanoseconds)
-                link.queue.removeAll()
-                link.queuedBytes = 0
-                logger.debug("dial \(address) failed (\(link.failures)): \(error)", metadata: ["plexus.peer": "\(address)"])
+                backOff(link)
+                logger.debug("dial \(link.address) failed (\(link.failures)): \(error)", metadata: ["plexus.peer": "\(link.address)"])
             }
         }
-        return link
+    }
+
+    /// After a failed dial or a link that never authenticated: drop what waited and wait longer
+    /// each time, from `reconnectMinimum` doubling to `reconnectMaximum`, with jitter so a
+    /// restarted mesh does not dial in lockstep. Reset only by a successful handshake.
+    func backOff(_ link: PeerLink) {
+        link.failures += 1
+        let backoff = min(configuration.reconnectMaximum, configuration.reconnectMinimum * (1 << min(link.failures - 1, 16)))
+        let jittered = backoff * Double.random(in: 0.5...1.0, using: &rng)
+        link.retryAt = .now() + .nanoseconds(jittered.nanoseconds)
+        counters.framesDropped += link.discardQueue()
     }
 
     static func split(_ address: String) -> (String, Int)? {
-        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]), (0...65_535).contains(port) else { return nil }
+        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]), (1...65_535).contains(port) else { return nil }
         var host = String(address[..<colon])
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty, host.utf8.count <= 255 else { return nil }
         return (host, port)
     }
 
     /// TLS verified the peer's certificate against a trusted CA; the link is usable. Both sides
     /// say hello so each learns where the other listens and which start of it this is.
     func linkAuthenticated(_ link: PeerLink, as node: VerifiedNode) {
+        if link.direction == .outbound, let expected = link.expected, expected != node.nodeID {
+            // The address now belongs to someone else (a node restarted elsewhere, another
+            // reused its port): frames meant for `expected` must not reach it.
+            failLink(link, "dialled \(expected) at \(link.address) but \(node.nodeID) answered")
+            return
+        }
         link.remote = node
+        link.failures = 0
         link.lastHeard = .now()
         let hello = PeerHello(protocolVersion: PeerFrame.version, node: identity.nodeID, address: advertisedAddress, generation: generation)
         link.queue.prepend(buffer(.hello(hello)))
@@ -114,22 +142,29 @@ extension MeshDriver {
         link.framesReceived += 1
         switch frame {
         case .hello(let hello):
+            guard hello.protocolVersion == PeerFrame.version else {
+                failLink(link, "peer speaks protocol version \(hello.protocolVersion); this node speaks \(PeerFrame.version)")
+                return
+            }
             guard hello.node == remote.nodeID else {
-                counters.protocolErrors += 1
                 failLink(link, "hello names \(hello.node) but the certificate is \(remote.nodeID)")
+                return
+            }
+            guard Self.split(hello.address) != nil else {
+                failLink(link, "hello gives no usable listen address (\"\(hello.address.prefix(64))\")")
                 return
             }
             link.hello = hello
             helloAddresses[hello.node] = hello.address
         case .mesh(let message):
             guard link.hello != nil else {
-                counters.protocolErrors += 1
                 failLink(link, "mesh frame before hello")
                 return
             }
             drive { core, now, rng in core.receive(message, from: remote.nodeID, now: now, rng: &rng) }
         case .heartbeat(let nonce):
-            link.send(buffer(.heartbeatAck(nonce: nonce)), limit: configuration.outboundQueueLimit)
+            counters.framesDropped += link.send(buffer(.heartbeatAck(nonce: nonce)), limit: configuration.outboundQueueLimit,
+                                                byteLimit: configuration.outboundQueueBytes)
         case .heartbeatAck(let nonce):
             if let pending = link.heartbeat, pending.nonce == nonce {
                 let rtt = Double(NIODeadline.now().uptimeNanoseconds - pending.sent.uptimeNanoseconds) / 1e6
@@ -142,12 +177,14 @@ extension MeshDriver {
         }
     }
 
+    /// Closes a link for a protocol error, telling the peer why.
     private func failLink(_ link: PeerLink, _ reason: String) {
         linkFailed(link, reason: reason)
         if link.remote != nil { link.channel?.writeAndFlush(buffer(.goodbye(reason: reason)), promise: nil) }
         link.close()
     }
 
+    /// Counts and logs why a link is being closed (once per closing).
     func linkFailed(_ link: PeerLink, reason: String) {
         if link.remote == nil { counters.handshakesRefused += 1 } else { counters.protocolErrors += 1 }
         let who = link.remote.map { "\($0.nodeID)" } ?? link.address
@@ -160,17 +197,20 @@ extension MeshDriver {
         link.remote = nil
         link.hello = nil
         link.heartbeat = nil
-        link.queue.removeAll()
-        link.queuedBytes = 0
+        counters.framesDropped += link.discardQueue()
         switch link.direction {
         case .inbound:
             inbound.removeValue(forKey: ObjectIdentifier(link))
         case .outbound:
-            // Reconnect on the next send, after a short pause so a dead peer is not hammered.
-            if link.retryAt == nil {
-                link.retryAt = .now() + .nanoseconds(configuration.reconnectMinimum.nanoseconds)
+            guard let node else {
+                // Never authenticated (refused certificate, wrong ALPN, stalled handshake):
+                // back off exponentially rather than redial at once with a full handshake.
+                backOff(link)
+                return
             }
-            if let node, !stopping {
+            // Reconnect on the next send, after a short pause so a dead peer is not hammered.
+            link.retryAt = .now() + .nanoseconds(configuration.reconnectMinimum.nanoseconds)
+            if phase == .running {
                 drive { core, now, rng in core.linkDown(node, now: now, rng: &rng) }
             }
         }
@@ -178,7 +218,7 @@ extension MeshDriver {
 
     func scheduleLinkTick() {
         loop.scheduleTask(in: .nanoseconds(configuration.heartbeatInterval.nanoseconds)) { [self] in
-            guard !stopping else { return }
+            guard phase != .stopped else { return }
             linkTick()
             scheduleLinkTick()
         }
@@ -189,14 +229,14 @@ extension MeshDriver {
         let deadline = NIODeadline.now() - .nanoseconds(configuration.heartbeatTimeout.nanoseconds)
         for link in Array(outbound.values) + Array(inbound.values) where link.remote != nil {
             if link.lastHeard < deadline {
-                counters.protocolErrors += 1
                 failLink(link, "heard nothing for \(configuration.heartbeatTimeout)")
                 continue
             }
             if link.direction == .outbound {
                 let nonce = UInt64.random(in: 1...UInt64.max, using: &rng)
                 link.heartbeat = (nonce, .now())
-                link.send(buffer(.heartbeat(nonce: nonce)), limit: configuration.outboundQueueLimit)
+                counters.framesDropped += link.send(buffer(.heartbeat(nonce: nonce)), limit: configuration.outboundQueueLimit,
+                                                    byteLimit: configuration.outboundQueueBytes)
             }
         }
         // Forget dial state for addresses no member uses any more.

@@ -38,7 +38,9 @@ public final class MeshDriver: @unchecked Sendable {
     /// yet learned as a member (a seed's first reply, a joining node).
     var helloAddresses: [NodeID: String] = [:]
     var counters = LinkCounters()
-    var stopping = false
+    /// `leaving`: the leave is spreading (timers and sends still work); `stopped`: links closed.
+    enum Phase { case running, leaving, stopped }
+    var phase = Phase.running
 
     public init(configuration: PeerMeshConfiguration, identity: NodeIdentity, trust: TrustStore,
                 loop: any EventLoop, logger: Logger) throws {
@@ -72,14 +74,19 @@ public final class MeshDriver: @unchecked Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { [self] channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let link = PeerLink(direction: .inbound, address: channel.remoteAddress.map { "\($0)" } ?? "?")
-                    try self.addHandlers(to: channel, link: link, server: true)
-                    self.inbound[ObjectIdentifier(link)] = link
-                }
+                channel.eventLoop.makeCompletedFuture { try self.accept(channel) }
             }
             .bind(host: configuration.listenHost, port: configuration.listenPort).get()
-        return try await loop.submit { [self] in
+        do {
+            return try await begin(on: channel, record: extra)
+        } catch {
+            try? await channel.close()
+            throw error
+        }
+    }
+
+    private func begin(on channel: any Channel, record extra: JSONObject) async throws -> String {
+        try await loop.submit { [self] in
             for (key, value) in extra { record[key] = value }
             serverChannel = channel
             let port = channel.localAddress?.port ?? configuration.listenPort
@@ -96,21 +103,23 @@ public final class MeshDriver: @unchecked Sendable {
     }
 
     /// Graceful leave: tells the mesh this node is going (so peers mark it left rather than
-    /// suspect it), gives the news `linger` to spread, then closes every link and the listener.
+    /// suspect it), keeps gossiping for `linger` so the news spreads, then closes every link and
+    /// the listener.
     public func stop(linger: Duration = .milliseconds(600)) async {
         let leaving = try? await loop.submit { [self] () -> Bool in
-            guard !stopping, core != nil else { return false }
+            guard phase == .running else { return false }
+            phase = .leaving
             drive { core, now, _ in core.leave(now: now) }
-            stopping = true
             return true
         }.get()
-        guard leaving == true else { return }
-        try? await Task.sleep(for: linger)
-        try? await loop.submit { [self] in
+        if leaving == true { try? await Task.sleep(for: linger) }
+        let closing = try? await loop.submit { [self] () -> (any Channel)? in
+            phase = .stopped
             for link in outbound.values { link.close() }
             for link in inbound.values { link.close() }
+            return serverChannel
         }.get()
-        try? await serverChannel?.close()
+        if let channel = closing ?? nil { try? await channel.close() }
     }
 
     /// Runs `body` on the loop with the core (for reads and writes from the API).
@@ -146,7 +155,7 @@ public final class MeshDriver: @unchecked Sendable {
     }
 
     func fire(_ timer: MeshTimer) {
-        guard !stopping else { return }
+        guard phase != .stopped else { return }
         drive { core, now, rng in core.timerFired(timer, now: now, rng: &rng) }
     }
 
@@ -159,12 +168,13 @@ public final class MeshDriver: @unchecked Sendable {
     }
 }
 
+/// Why a driver call could not be carried out.
 public struct MeshDriverError: Error, CustomStringConvertible {
     public var description: String
     static let notStarted = MeshDriverError(description: "the mesh has not started")
 }
 
-/// Counters of the transport, next to the core's protocol counters.
+/// Counters of the transport, next to the core's protocol counters (shown in `/v1/mesh`).
 public struct LinkCounters: Sendable, Equatable {
     public var handshakesRefused = 0
     public var protocolErrors = 0

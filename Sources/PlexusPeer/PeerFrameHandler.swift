@@ -26,8 +26,12 @@ final class PeerFrameHandler: ChannelInboundHandler {
         context.fireChannelActive()
     }
 
+    /// An outbound link object outlives its connections: only the current one may change it
+    /// (a late event of a replaced connection must not reset the live one).
+    private func isCurrent(_ context: ChannelHandlerContext) -> Bool { link.channel === context.channel }
+
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let tls = event as? TLSUserEvent, case .handshakeCompleted(let negotiated) = tls {
+        if let tls = event as? TLSUserEvent, case .handshakeCompleted(let negotiated) = tls, isCurrent(context) {
             guard negotiated == PeerTLS.alpn else {
                 refuse(context, "peer did not negotiate ALPN \(PeerTLS.alpn) (got \(negotiated ?? "none"))")
                 return
@@ -38,6 +42,8 @@ final class PeerFrameHandler: ChannelInboundHandler {
                 return
             }
             switch driver.trust.verify(certificateDER: der) {
+            case .success(let node) where !node.namespace.allowsCluster(node.cluster):
+                refuse(context, "peer \(node.nodeID) is in cluster \(node.cluster), which organisation \(node.organisation) may not use here")
             case .success(let node): driver.linkAuthenticated(link, as: node)
             case .failure(let error): refuse(context, "peer certificate refused: \(error)")
             }
@@ -46,7 +52,7 @@ final class PeerFrameHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !failed else { return }
+        guard !failed, isCurrent(context) else { return }
         let buffer = unwrapInboundIn(data)
         link.bytesReceived += buffer.readableBytes
         buffer.withUnsafeReadableBytes { decoder.feed($0) }
@@ -70,10 +76,12 @@ final class PeerFrameHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if !failed {
-            do { try decoder.finish() } catch { driver.linkFailed(link, reason: "bad frame at close: \(error)") }
+        if isCurrent(context) {
+            if !failed {
+                do { try decoder.finish() } catch { driver.linkFailed(link, reason: "bad frame at close: \(error)") }
+            }
+            driver.linkClosed(link)
         }
-        driver.linkClosed(link)
         context.fireChannelInactive()
     }
 
@@ -85,8 +93,8 @@ final class PeerFrameHandler: ChannelInboundHandler {
     private func refuse(_ context: ChannelHandlerContext, _ reason: String) {
         guard !failed else { return }
         failed = true
-        driver.linkFailed(link, reason: reason)
-        if link.remote != nil {
+        if isCurrent(context) { driver.linkFailed(link, reason: reason) }
+        if link.remote != nil, isCurrent(context) {
             var goodbye = context.channel.allocator.buffer(capacity: 64)
             goodbye.writeBytes(PeerFrame.goodbye(reason: String(reason.prefix(200))).encoded())
             context.writeAndFlush(NIOAny(goodbye), promise: nil)

@@ -18,6 +18,9 @@ final class PeerLink: @unchecked Sendable {
     /// Who the peer is, from its certificate (set once the TLS handshake verified it).
     var remote: VerifiedNode?
     var hello: PeerHello?
+    /// The node this outbound link was dialled for, when known: another node answering at the
+    /// address is refused.
+    var expected: NodeID?
     var lastHeard: NIODeadline = .now()
     var heartbeat: (nonce: UInt64, sent: NIODeadline)?
     var rttMilliseconds: Double?
@@ -41,15 +44,29 @@ final class PeerLink: @unchecked Sendable {
 
     var isReady: Bool { channel != nil && remote != nil }
 
-    /// Queues `frame` (dropping the oldest beyond `limit`) and writes what the socket takes.
-    func send(_ frame: ByteBuffer, limit: Int) {
+    /// Queues `frame`, dropping the oldest beyond `limit` frames or `byteLimit` bytes (the new
+    /// frame always stays), and writes what the socket takes. Returns how many were dropped.
+    @discardableResult
+    func send(_ frame: ByteBuffer, limit: Int, byteLimit: Int) -> Int {
         queue.append(frame)
         queuedBytes += frame.readableBytes
-        while queue.count > limit, let old = queue.popFirst() {
+        var dropped = 0
+        while queue.count > 1, queue.count > limit || queuedBytes > byteLimit, let old = queue.popFirst() {
             queuedBytes -= old.readableBytes
             dropped += 1
         }
+        self.dropped += dropped
         flush()
+        return dropped
+    }
+
+    /// Empties the queue (the link is down); returns how many frames were thrown away.
+    func discardQueue() -> Int {
+        let count = queue.count
+        queue.removeAll()
+        queuedBytes = 0
+        dropped += count
+        return count
     }
 
     /// Writes queued frames while the link is up and its socket writable (NIO's high-water mark

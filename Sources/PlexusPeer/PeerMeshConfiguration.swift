@@ -20,6 +20,8 @@ public struct PeerMeshConfiguration: Sendable {
     /// Frames queued per outbound link while it connects or its socket is full; beyond this the
     /// oldest are dropped (the mesh protocol tolerates loss; memory is never unbounded).
     public var outboundQueueLimit: Int
+    /// The same bound in bytes (large frames fill it before the count does).
+    public var outboundQueueBytes: Int
     /// Reconnect backoff after a failed dial: doubles from `reconnectMinimum` to `reconnectMaximum`.
     public var reconnectMinimum: Duration
     public var reconnectMaximum: Duration
@@ -36,6 +38,7 @@ public struct PeerMeshConfiguration: Sendable {
         heartbeatTimeout = .seconds(5)
         maxFrameBytes = 4 << 20
         outboundQueueLimit = 1_024
+        outboundQueueBytes = 16 << 20
         reconnectMinimum = .milliseconds(100)
         reconnectMaximum = .seconds(5)
         connectTimeout = .seconds(2)

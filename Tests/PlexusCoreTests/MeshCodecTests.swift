@@ -6,9 +6,11 @@ enum MeshCodecSamples {
     static let owner: NodeID = "org/cluster-ü/node-1"
     static let live = entry(owner, .subject, "agent.α", counter: 300, value: ["name": "ünïcode ✓", "n": 42, "list": [true, nil, 1.5]])
     static let tomb = entry(owner, .backbone, "bb", counter: 301, value: nil)
-    static let node = nodeEntry(owner, version: EntryVersion(generation: 1_700_000_000_000, counter: .max))
+    /// The largest counter a peer may send (MeshCodec refuses 2^62 and above).
+    static let maxCounter: UInt64 = (1 << 62) - 1
+    static let node = nodeEntry(owner, version: EntryVersion(generation: 1_700_000_000_000, counter: maxCounter))
     static let gossip: [GossipItem] = [
-        .alive(id: owner, incarnation: .max, address: "[2001:db8::1]:7946"),
+        .alive(id: owner, incarnation: maxCounter, address: "[2001:db8::1]:7946"),
         .suspect(id: "x", incarnation: 300, from: "y"),
         .dead(id: "x", incarnation: 0, from: "x"),
         .entry(live), .entry(tomb), .entry(node),
@@ -17,7 +19,7 @@ enum MeshCodecSamples {
         MemberSummary(id: "a", address: "10.0.0.1:1", incarnation: 0, status: .alive),
         MemberSummary(id: "b", address: "", incarnation: 127, status: .suspect),
         MemberSummary(id: "c", address: "c", incarnation: 128, status: .dead),
-        MemberSummary(id: "d", address: "d", incarnation: .max, status: .left),
+        MemberSummary(id: "d", address: "d", incarnation: maxCounter, status: .left),
     ]
     static let messages: [MeshMessage] = [
         .ping(seq: 7, gossip: gossip),
@@ -131,6 +133,23 @@ enum MeshCodecSamples {
         w = ByteWriter()
         w.u8(2); w.u32(1); w.string(String(repeating: "t", count: 5_000)); w.string("x"); w.varint(0)
         #expect(Self.error(w.bytes) == MeshWireError(.tooLong, field: "target", offset: 5))
+    }
+
+    /// A peer must not be able to send an incarnation or version a node would trap on when it
+    /// adds one, or that no refutation could ever outbid.
+    @Test(arguments: [UInt64(1) << 62, .max])
+    func hugeIncarnationsAndVersionsAreRefused(_ value: UInt64) {
+        let messages: [MeshMessage] = [
+            .gossip([.alive(id: "x", incarnation: value, address: "x:1")]),
+            .gossip([.suspect(id: "x", incarnation: value, from: "y")]),
+            .syncUpdate(members: [MemberSummary(id: "x", address: "x:1", incarnation: value, status: .alive)], entries: []),
+            .gossip([.entry(entry("x", .subject, "s", counter: value))]),
+        ]
+        for message in messages {
+            #expect(throws: MeshWireError.self) { try MeshCodec.decode(MeshCodec.encode(message)) }
+        }
+        let largest: MeshMessage = .gossip([.alive(id: "x", incarnation: MeshCodecSamples.maxCounter, address: "x:1")])
+        #expect((try? MeshCodec.decode(MeshCodec.encode(largest))) == largest)
     }
 
     @Test func oversizedVarintsOverflow() {

@@ -129,6 +129,21 @@ import Testing
         #expect(d.core.registry[nodeKey] == mine)
     }
 
+    /// Our entry from before a restart that we no longer hold (a backbone written through us) is
+    /// adopted, not dropped: we hold what the mesh holds for us, so anti-entropy converges.
+    @Test func ownEntryFromAPreviousLifeIsAdopted() {
+        var d = CoreDriver()
+        d.learn("b")
+        let old = entry("a", .backbone, "bb-1", counter: 3, value: ["name": "kept"])
+        let changes = d.receive(.gossip([.entry(old)]), from: "b").registryChanges
+        #expect(changes == [RegistryChange(key: old.key, version: old.version, action: .upserted)])
+        #expect(d.core.registry[old.key] == old)
+        #expect(d.core.registry.stats.rejectedSignature == 0)
+        // Our next write of that key supersedes it.
+        _ = d.core.publish(kind: .backbone, id: "bb-1", value: ["name": "new"], now: .zero)
+        #expect(d.core.registry[old.key]!.version > old.version)
+    }
+
     /// A genuine own entry at the counter limit rolls our version into the next generation.
     @Test func genuineOwnEntryAtTheCounterLimitRollsTheGeneration() {
         var d = CoreDriver()

@@ -35,6 +35,29 @@ import Testing
         #expect(r.apply(acme) == [RegistryTests.applied(acme)])
     }
 
+    /// Disbelieved entries are replicated, not believed: counted once, in the digest (so nodes
+    /// with different trust converge), served to anti-entropy, invisible to readers.
+    @Test func outOfNamespaceEntriesAreQuarantinedAndCountedOnce() {
+        var r = Registry(trust: OrgTrust())
+        _ = r.apply(nodeEntry("globex/ap1/n1"))
+        let outside = entry("globex/ap1/n1", .subject, "acme.spy", counter: 3)
+        #expect(r.apply(outside) == [.rejected(.namespace)])
+        #expect(r.apply(outside) == [.stale])
+        #expect(r.stats.rejectedNamespace == 1)
+        #expect(r.live(.subject).isEmpty)
+        #expect(r.replica(outside.key) == outside)
+        // A node that believes it (open trust) has the same digest.
+        var believer = Registry()
+        _ = believer.apply(nodeEntry("globex/ap1/n1"))
+        _ = believer.apply(outside)
+        #expect(believer.digest == r.digest)
+        // A newer version replaces the quarantined one and is counted again.
+        let newer = entry("globex/ap1/n1", .subject, "acme.spy", counter: 4)
+        #expect(r.apply(newer) == [.rejected(.namespace)])
+        #expect(r.replica(outside.key) == newer)
+        #expect(r.stats.rejectedNamespace == 2)
+    }
+
     @Test func heldEntriesAreCheckedAgainstTheNamespaceOnceTheOwnerIsAdmitted() {
         var r = Registry(trust: OrgTrust())
         let outside = entry("globex/ap1/n1", .subject, "acme.spy", counter: 3)

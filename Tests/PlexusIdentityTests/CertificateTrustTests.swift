@@ -31,7 +31,8 @@ import Testing
     @Test func admitsGoodPayload() throws {
         let node = try acme.issue(node: "n1", cluster: "eu1")
         let expected = NodeCredential(
-            signingKey: Array(node.signingKey.publicKey.rawRepresentation), organisation: "acme", namespace: .unrestricted)
+            signingKey: Array(node.signingKey.publicKey.rawRepresentation), organisation: "acme", namespace: .unrestricted,
+            issuedAt: Int64(node.certificate.notValidBefore.timeIntervalSince1970))
         #expect(trust.admitNode(owner: node.nodeID, payload: Self.payload(node)) == .admitted(expected))
         #expect(trust.pinsFirstKey == false)
     }

@@ -10,20 +10,34 @@ import Testing
         try await RawHTTP.onThread { try Self.runBlocking(arguments, stdin: stdin) }
     }
 
+    /// Output goes to temporary files, not pipes: a pipe's end reaches EOF only when every
+    /// process holding it has closed it, and a long-lived child that another test spawns at the
+    /// same moment can inherit it — the read would then wait for that child to die.
     private static func runBlocking(_ arguments: [String], stdin: String?) throws -> (status: Int32, out: String, err: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: NodeProcess.executable)
         process.arguments = arguments
-        let out = Pipe(), err = Pipe(), input = Pipe()
+        let base = NSTemporaryDirectory() + "plexus-cli-" + UUID().uuidString
+        FileManager.default.createFile(atPath: base + ".out", contents: nil)
+        FileManager.default.createFile(atPath: base + ".err", contents: nil)
+        defer {
+            try? FileManager.default.removeItem(atPath: base + ".out")
+            try? FileManager.default.removeItem(atPath: base + ".err")
+        }
+        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: base + ".out"))
+        let err = try FileHandle(forWritingTo: URL(fileURLWithPath: base + ".err"))
+        let input = Pipe()
         process.standardOutput = out
         process.standardError = err
         process.standardInput = input
         try process.run()
+        try out.close()
+        try err.close()
         if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
         try input.fileHandleForWriting.close()
-        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
+        let output = String(decoding: FileManager.default.contents(atPath: base + ".out") ?? Data(), as: UTF8.self)
+        let errors = String(decoding: FileManager.default.contents(atPath: base + ".err") ?? Data(), as: UTF8.self)
         return (process.terminationStatus, output, errors)
     }
 

@@ -64,18 +64,10 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/node.yaml"
         try "http:\n  port: 7700\n  hots: x\n".write(toFile: path, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: NodeProcess.executable)
-        process.arguments = ["node", "run", "--config", path]
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus != 0)
-        #expect(text.contains("http.hots"))
-        #expect(text.contains("line 3"))
+        let result = try await CLITests().run(["node", "run", "--config", path])
+        #expect(result.status != 0)
+        #expect(result.err.contains("http.hots"))
+        #expect(result.err.contains("line 3"))
     }
 }
 

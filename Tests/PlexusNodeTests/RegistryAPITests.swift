@@ -65,6 +65,7 @@ import Testing
         #expect(one.json?["homes"]?.arrayValue?.first?["kind"] == "human")
         #expect(try await send(.DELETE, node.base + "/v1/subjects/alice").status == 204)
         #expect(try await HTTP.get(node.base + "/v1/subjects/alice").status == 404)
+        #expect(try await send(.DELETE, node.base + "/v1/subjects/alice").status == 404)
 
         let nodes = try await HTTP.get(node.base + "/v1/nodes").json?["nodes"]?.arrayValue ?? []
         #expect(nodes.count == 1)
@@ -75,6 +76,26 @@ import Testing
         let me = try await HTTP.get(node.base + "/v1/nodes/dev/local/test")
         #expect(me.json?["certificate"]?.stringValue?.isEmpty == false)
         #expect(try await HTTP.get(node.base + "/v1/nodes/dev/local/nobody").status == 404)
+    }
+
+    /// A node stopped gracefully leaves: its peers mark it `left` at once, never `dead`.
+    @Test func gracefulStopIsSeenAsLeft() async throws {
+        let ca = try MeshTestCA(organisation: "acme")
+        var first = NodeConfiguration(), second = NodeConfiguration()
+        try ca.configure(&first, node: "a")
+        try ca.configure(&second, node: "b")
+        let a = try await TestNode.start { $0.identity = first.identity }
+        defer { Task { try await a.stop() } }
+        let b = try await TestNode.start { c in
+            c.identity = second.identity
+            c.mesh.seeds = [a.meshAddress]
+        }
+        func stateOfB() async throws -> String? {
+            try await HTTP.get(a.base + "/v1/mesh").json?["members"]?.arrayValue?.first { $0["id"] == "acme/c/b" }?["state"]?.stringValue
+        }
+        try await eventually("a sees b") { try await stateOfB() == "alive" }
+        try await b.stop()
+        try await eventually("a sees b left") { try await stateOfB() == "left" }
     }
 
     /// A write on one node is readable on another once gossip converges.

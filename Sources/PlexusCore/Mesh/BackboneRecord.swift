@@ -14,6 +14,9 @@ public struct BackboneRecord: Sendable, Equatable {
 
     public var systemID: String { fields["system_id"]?.stringValue ?? "" }
 
+    /// `updated_at` values a record may carry, in milliseconds since 1970.
+    public static let validTimes: ClosedRange<Int64> = 0...253_402_300_799_999
+
     public static let fieldNames = ["system_id", "org_ids", "cluster_id", "public_url", "metadata", "name"]
 
     public init(fields: JSONObject, owner: NodeID, updatedAt: Int64, deleted: Bool = false) {
@@ -62,7 +65,9 @@ public struct BackboneRecord: Sendable, Equatable {
         var fields: JSONObject = [:]
         for name in Self.fieldNames { if let value = object[name] { fields[name] = value } }
         fields["system_id"] = .string(entry.key.id)
-        guard case .integer(let at)? = object["updated_at"] else { return nil }
+        // Within the years 1970...9999: another organisation's node must not be able to pick a
+        // time no later write can beat, or one that overflows a reader's arithmetic.
+        guard case .integer(let at)? = object["updated_at"], Self.validTimes.contains(at) else { return nil }
         self.init(fields: fields, owner: entry.key.owner, updatedAt: at, deleted: object["deleted"] == .bool(true))
     }
 

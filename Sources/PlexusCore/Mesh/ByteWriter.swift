@@ -97,6 +97,16 @@ public struct ByteReader: Sendable {
         }
     }
 
+    /// A monotonic number (incarnation, generation, version counter) from a peer. Values from
+    /// 2^62 up are refused: nothing honest gets near them, and a peer that sends `UInt64.max`
+    /// must not be able to make a node trap when it adds one, or outbid every future refutation.
+    public mutating func counter(_ field: StaticString) throws(MeshWireError) -> UInt64 {
+        let start = offset
+        let value = try varint(field)
+        guard value < 1 << 62 else { throw MeshWireError(.badValue, field: field, offset: start) }
+        return value
+    }
+
     /// A count that must be plausible for the bytes left (each element takes at least `minSize`),
     /// so a forged count cannot make the decoder reserve gigabytes.
     public mutating func count(_ field: StaticString, minSize: Int = 1) throws(MeshWireError) -> Int {

@@ -139,7 +139,7 @@ public enum MeshCodec {
             for _ in 0..<(try r.count("members", minSize: 4)) { members.append(try readMember(&r)) }
             var entries: [EntrySummary] = []
             for _ in 0..<(try r.count("entries", minSize: 5)) {
-                entries.append(EntrySummary(key: try readKey(&r), version: EntryVersion(generation: try r.varint("generation"), counter: try r.varint("counter"))))
+                entries.append(EntrySummary(key: try readKey(&r), version: EntryVersion(generation: try r.counter("generation"), counter: try r.counter("counter"))))
             }
             return .syncSummary(SyncSummary(round: round, bucketCount: c, memberBuckets: mb, registryBuckets: rb,
                                             members: members, entries: entries, wantsReply: try readBool(&r, "wants_reply")))
@@ -177,9 +177,9 @@ public enum MeshCodec {
     static func readItem(_ r: inout ByteReader) throws(MeshWireError) -> GossipItem {
         let at = r.offset
         switch try r.u8("gossip.type") {
-        case 1: return .alive(id: NodeID(try r.string("alive.id")), incarnation: try r.varint("alive.incarnation"), address: try r.string("alive.address"))
-        case 2: return .suspect(id: NodeID(try r.string("suspect.id")), incarnation: try r.varint("suspect.incarnation"), from: NodeID(try r.string("suspect.from")))
-        case 3: return .dead(id: NodeID(try r.string("dead.id")), incarnation: try r.varint("dead.incarnation"), from: NodeID(try r.string("dead.from")))
+        case 1: return .alive(id: NodeID(try r.string("alive.id")), incarnation: try r.counter("alive.incarnation"), address: try r.string("alive.address"))
+        case 2: return .suspect(id: NodeID(try r.string("suspect.id")), incarnation: try r.counter("suspect.incarnation"), from: NodeID(try r.string("suspect.from")))
+        case 3: return .dead(id: NodeID(try r.string("dead.id")), incarnation: try r.counter("dead.incarnation"), from: NodeID(try r.string("dead.from")))
         case 4: return .entry(try readEntry(&r))
         default: throw MeshWireError(.unknownType, field: "gossip.type", offset: at)
         }
@@ -194,7 +194,7 @@ public enum MeshCodec {
 
     static func readEntry(_ r: inout ByteReader) throws(MeshWireError) -> RegistryEntry {
         let key = try readKey(&r)
-        let version = EntryVersion(generation: try r.varint("entry.generation"), counter: try r.varint("entry.counter"))
+        let version = EntryVersion(generation: try r.counter("entry.generation"), counter: try r.counter("entry.counter"))
         let payload: [UInt8]? = try readBool(&r, "entry.has_payload") ? try r.blob("entry.payload", max: 64 * 1024) : nil
         var signature: [UInt8] = []
         signature.reserveCapacity(signatureSize)
@@ -205,7 +205,7 @@ public enum MeshCodec {
     static func readMember(_ r: inout ByteReader) throws(MeshWireError) -> MemberSummary {
         let id = NodeID(try r.string("member.id"))
         let address = try r.string("member.address")
-        let inc = try r.varint("member.incarnation")
+        let inc = try r.counter("member.incarnation")
         let at = r.offset
         guard let status = Member.Status(rawValue: try r.u8("member.status")) else { throw MeshWireError(.badValue, field: "member.status", offset: at) }
         return MemberSummary(id: id, address: address, incarnation: inc, status: status)

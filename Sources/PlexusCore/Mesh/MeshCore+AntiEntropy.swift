@@ -108,7 +108,7 @@ extension MeshCore {
         }
         let pushEntries = mine.entries.compactMap { e -> RegistryEntry? in
             if let theirs = theirEntries[e.key], theirs >= e.version { return nil }
-            return registry[e.key]
+            return registry.replica(e.key)
         }
         var out: [MeshDirective] = []
         let target = peer(from)

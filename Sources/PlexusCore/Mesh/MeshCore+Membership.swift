@@ -111,7 +111,7 @@ extension MeshCore {
     /// Lifeguard counts having to refute as a sign this node is slow.
     mutating func refute(above inc: UInt64) -> [MeshDirective] {
         memberDigest.remove(keyHash: Self.memberKeyHash(me), itemHash: Self.memberItemHash(me, incarnation))
-        incarnation = max(incarnation, inc) + 1
+        incarnation = min(max(incarnation, inc), (1 << 62) - 1) + 1  // peers' values are below 2^62 (MeshCodec)
         answered = []
         memberDigest.insert(keyHash: Self.memberKeyHash(me), itemHash: Self.memberItemHash(me, incarnation))
         stats.refutations += 1

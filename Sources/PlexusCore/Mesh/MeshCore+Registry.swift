@@ -35,8 +35,15 @@ extension MeshCore {
                 registry.countForgery()
                 return []
             }
-            guard let mine, entry.version > mine.version else { return [] }
             ownVersion = max(ownVersion, entry.version)
+            guard let mine else {
+                // Ours from before a restart (a backbone written through this node, a subject
+                // announced then): adopt it, so this node holds what the mesh holds for it and
+                // anti-entropy with it converges. Our next write of that key supersedes it.
+                registry.storeOwn(entry, publicKey: signer.publicKey)
+                return [.registryChanged(RegistryChange(key: entry.key, version: entry.version, action: entry.isTombstone ? .removed : .upserted))]
+            }
+            guard entry.version > mine.version else { return [] }
             return republish(mine)
         }
         var out: [MeshDirective] = []

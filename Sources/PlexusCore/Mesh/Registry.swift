@@ -26,6 +26,14 @@ public struct Registry: Sendable {
     }
 
     public private(set) var entries: [RegistryKey: RegistryEntry] = [:]
+    /// Validly signed entries this node does not believe (outside their owner's namespace here).
+    /// Kept, bounded, and counted in the digest and served in anti-entropy, so two nodes whose
+    /// trust settings differ still converge instead of re-sending them every round; never shown
+    /// by the API nor applied.
+    public private(set) var quarantined: [RegistryKey: RegistryEntry] = [:]
+    private var quarantinedBytes = 0
+    static let maxQuarantined = 4_096
+    static let maxQuarantinedBytes = 8 << 20
     public private(set) var digest = DigestLeaves()
     public private(set) var stats = Stats()
     var verifier = SignatureVerifier()
@@ -87,7 +95,7 @@ public struct Registry: Sendable {
             stats.rejectedNamespace += 1
             return .rejected(.namespace)
         }
-        if let existing = entries[key], existing.version >= entry.version {
+        if let existing = entries[key] ?? quarantined[key], existing.version >= entry.version {
             stats.stale += 1
             return .stale
         }
@@ -104,6 +112,10 @@ public struct Registry: Sendable {
             guard verifier.verify(entry.signature, of: entry.signedBytes, publicKey: credential.signingKey) else {
                 return reject(.badSignature)
             }
+            let rekeying = credentials[key.owner].map { $0.signingKey != credential.signingKey } ?? false
+            if rekeying, let current = credentials[key.owner], credential.issuedAt < current.issuedAt {
+                return reject(.unknownKey)
+            }
             guard verifier.learn(credential.signingKey, for: key.owner, replacing: !trust.pinsFirstKey) else {
                 return reject(.unknownKey)
             }
@@ -113,6 +125,7 @@ public struct Registry: Sendable {
                 return reject(.badSignature)
             }
             if let credential = credentials[key.owner], !credential.namespace.allows(kind: key.kind, id: key.id, value: entry.value) {
+                quarantine(entry)
                 return reject(.namespace)
             }
         } else {
@@ -132,6 +145,25 @@ public struct Registry: Sendable {
         }
         return .rejected(reason)
     }
+
+    /// Keeps a disbelieved entry for anti-entropy (replacing an older version of it), if there
+    /// is room; without room it is only dropped, and digests with holders of it keep differing.
+    private mutating func quarantine(_ entry: RegistryEntry) {
+        let size = entry.payload?.count ?? 0
+        let old = quarantined[entry.key]
+        guard old != nil || (quarantined.count < Self.maxQuarantined && quarantinedBytes + size <= Self.maxQuarantinedBytes) else { return }
+        let keyHash = Self.keyHash(entry.key)
+        if let old {
+            digest.remove(keyHash: keyHash, itemHash: Self.itemHash(old.key, old.version))
+            quarantinedBytes -= old.payload?.count ?? 0
+        }
+        quarantined[entry.key] = entry
+        quarantinedBytes += size
+        digest.insert(keyHash: keyHash, itemHash: Self.itemHash(entry.key, entry.version))
+    }
+
+    /// The copy of `key` this node replicates, believed or not (what anti-entropy serves).
+    func replica(_ key: RegistryKey) -> RegistryEntry? { entries[key] ?? quarantined[key] }
 
     private mutating func hold(_ entry: RegistryEntry) {
         var held = pending[entry.key.owner, default: []]
@@ -167,6 +199,11 @@ public struct Registry: Sendable {
 
     /// Forgets everything `owner` announced (it has been dead past the reclaim time).
     mutating func removeOwner(_ owner: NodeID) -> [RegistryChange] {
+        for key in quarantined.keys where key.owner == owner {
+            let old = quarantined.removeValue(forKey: key)!
+            quarantinedBytes -= old.payload?.count ?? 0
+            digest.remove(keyHash: Self.keyHash(key), itemHash: Self.itemHash(key, old.version))
+        }
         let keys = entries.keys.filter { $0.owner == owner }
         var changes: [RegistryChange] = []
         for key in keys {
@@ -179,7 +216,7 @@ public struct Registry: Sendable {
 
     /// Version summaries of the entries that fall into `buckets` of `bucketCount`.
     func summaries(buckets: Set<Int>, bucketCount: Int) -> [EntrySummary] {
-        entries.values
+        (Array(entries.values) + Array(quarantined.values))
             .filter { buckets.contains(DigestLeaves.bucket(ofKeyHash: Self.keyHash($0.key), count: bucketCount)) }
             .map { EntrySummary(key: $0.key, version: $0.version) }
             .sorted { $0.key < $1.key }

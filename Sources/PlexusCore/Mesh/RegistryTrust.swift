@@ -32,8 +32,13 @@ public struct NodeCredential: Sendable, Equatable {
     public var organisation: String
     /// What the owner may announce.
     public var namespace: Namespace
+    /// When the credential was issued (a certificate's notValidBefore, seconds since 1970). A
+    /// different key for a known owner is accepted only from a credential issued no earlier, so
+    /// an old or leaked certificate cannot take a node's key back.
+    public var issuedAt: Int64
 
-    public init(signingKey: [UInt8], organisation: String, namespace: Namespace = .unrestricted) {
+    public init(signingKey: [UInt8], organisation: String, namespace: Namespace = .unrestricted, issuedAt: Int64 = 0) {
+        self.issuedAt = issuedAt
         self.signingKey = signingKey
         self.organisation = organisation
         self.namespace = namespace
@@ -66,8 +71,11 @@ public struct Namespace: Sendable, Equatable {
             return Self.matches(subjects, id)
         case .backbone:
             guard Self.matches(backbones, id) else { return false }
-            if case .string(let cluster)? = value?["cluster_id"] { return Self.matches(clusters, cluster) }
-            return true
+            guard clusters != nil, let value else { return true }  // a tombstone withdraws only the owner's own entry
+            // With clusters restricted, a record (a delete marker included) must name one of them:
+            // a record without a cluster could otherwise supersede any organisation's record.
+            guard case .string(let cluster)? = value["cluster_id"] else { return false }
+            return Self.matches(clusters, cluster)
         }
     }
 
