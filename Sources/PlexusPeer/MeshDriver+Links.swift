@@ -216,27 +216,38 @@ extension MeshDriver {
         }
     }
 
+    /// The link housekeeping period: a fraction of the heartbeat timeout, so a missing ack is
+    /// noticed within about a third of it past the deadline.
+    var linkTickInterval: Duration { min(configuration.heartbeatInterval, configuration.heartbeatTimeout / 3) }
+
     func scheduleLinkTick() {
-        loop.scheduleTask(in: .nanoseconds(configuration.heartbeatInterval.nanoseconds)) { [self] in
+        loop.scheduleTask(in: .nanoseconds(linkTickInterval.nanoseconds)) { [self] in
             guard phase != .stopped else { return }
             linkTick()
             scheduleLinkTick()
         }
     }
 
-    /// Heartbeats on outbound links; closes links that have gone quiet.
+    /// Heartbeats on idle outbound links; closes links whose heartbeat went unanswered and
+    /// inbound links that have gone quiet for three heartbeat intervals.
     func linkTick() {
-        let deadline = NIODeadline.now() - .nanoseconds(configuration.heartbeatTimeout.nanoseconds)
+        let now = NIODeadline.now()
+        let idleSince = now - .nanoseconds(configuration.heartbeatInterval.nanoseconds)
+        let ackDeadline = now - .nanoseconds(configuration.heartbeatTimeout.nanoseconds)
+        let quietSince = now - .nanoseconds((configuration.heartbeatInterval * 3 + configuration.heartbeatTimeout).nanoseconds)
         for link in Array(outbound.values) + Array(inbound.values) where link.remote != nil {
-            if link.lastHeard < deadline {
-                failLink(link, "heard nothing for \(configuration.heartbeatTimeout)")
-                continue
-            }
-            if link.direction == .outbound {
-                let nonce = UInt64.random(in: 1...UInt64.max, using: &rng)
-                link.heartbeat = (nonce, .now())
-                counters.framesDropped += link.send(buffer(.heartbeat(nonce: nonce)), limit: configuration.outboundQueueLimit,
-                                                    byteLimit: configuration.outboundQueueBytes)
+            switch link.direction {
+            case .outbound:
+                if let pending = link.heartbeat {
+                    if pending.sent < ackDeadline { failLink(link, "heartbeat unanswered for \(configuration.heartbeatTimeout)") }
+                } else if link.lastSent < idleSince {
+                    let nonce = UInt64.random(in: 1...UInt64.max, using: &rng)
+                    link.heartbeat = (nonce, now)
+                    counters.framesDropped += link.send(buffer(.heartbeat(nonce: nonce)), limit: configuration.outboundQueueLimit,
+                                                        byteLimit: configuration.outboundQueueBytes)
+                }
+            case .inbound:
+                if link.lastHeard < quietSince { failLink(link, "heard nothing for \(configuration.heartbeatInterval * 3 + configuration.heartbeatTimeout)") }
             }
         }
         // Forget dial state for addresses no member uses any more.

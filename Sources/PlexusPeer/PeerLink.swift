@@ -22,6 +22,8 @@ final class PeerLink: @unchecked Sendable {
     /// address is refused.
     var expected: NodeID?
     var lastHeard: NIODeadline = .now()
+    /// When a frame was last written (an outbound link idle since then sends a heartbeat).
+    var lastSent: NIODeadline = .now()
     var heartbeat: (nonce: UInt64, sent: NIODeadline)?
     var rttMilliseconds: Double?
     /// Encoded frames waiting for the handshake or for the socket to drain.
@@ -81,7 +83,10 @@ final class PeerLink: @unchecked Sendable {
             channel.write(frame, promise: nil)
             wrote = true
         }
-        if wrote { channel.flush() }
+        if wrote {
+            channel.flush()
+            lastSent = .now()
+        }
     }
 
     func close() {

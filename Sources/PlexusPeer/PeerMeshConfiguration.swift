@@ -11,8 +11,12 @@ public struct PeerMeshConfiguration: Sendable {
     /// `host:port` of nodes to contact at start; the rest of the mesh is learned from them.
     public var seeds: [String]
     public var settings: MeshSettings
-    /// Link liveness: a heartbeat on every outbound link this often; a link that has heard
-    /// nothing for `heartbeatTimeout` is closed (and its node probed at once).
+    /// Link liveness, for idle links only: an outbound link that has sent nothing for
+    /// `heartbeatInterval` sends a heartbeat, and is closed (its node probed at once) if the ack
+    /// does not come within `heartbeatTimeout`; an inbound link that has heard nothing for three
+    /// intervals is closed. Mesh traffic itself proves a busy link alive, and failure detection
+    /// is SWIM's job, so heartbeats stay rare: a heartbeat per link per second would cost a full
+    /// mesh O(N) packets per node per second — 27× Serf's idle traffic at N = 20.
     public var heartbeatInterval: Duration
     public var heartbeatTimeout: Duration
     /// Largest frame body accepted; a bigger length prefix closes the link before any body is read.
@@ -34,8 +38,8 @@ public struct PeerMeshConfiguration: Sendable {
         self.advertise = advertise
         self.seeds = seeds
         self.settings = settings
-        heartbeatInterval = .seconds(1)
-        heartbeatTimeout = .seconds(5)
+        heartbeatInterval = .seconds(30)
+        heartbeatTimeout = .seconds(10)
         maxFrameBytes = 4 << 20
         outboundQueueLimit = 1_024
         outboundQueueBytes = 16 << 20
