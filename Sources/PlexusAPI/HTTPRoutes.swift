@@ -70,21 +70,24 @@ public enum HTTPRoutes {
         deps: APIDependencies,
         via ingress: Ingress
     ) async throws -> [IngestReceipt] {
-        let limit = deps.limits.maxBodyBytes
-        // Refuse an announced oversize body before reading a byte of it (RELIABILITY B1).
-        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
-            throw Problem(PlexusError(.tooLarge, "the body is \(declared) bytes; the limit is \(limit)"))
-        }
-        let body: ByteBuffer
-        do {
-            body = try await request.body.collect(upTo: limit)
-        } catch is NIOTooManyBytesError {
-            throw Problem(PlexusError(.tooLarge, "the body is larger than the limit of \(limit) bytes"))
-        }
+        let body = try await collectBody(request, limit: deps.limits.maxBodyBytes)
         do {
             return try await deps.ingestor.ingest(body, via: ingress)
         } catch {
             throw Problem(error)
+        }
+    }
+
+    /// The whole request body, within `limit` bytes; anything larger is a 413 problem.
+    static func collectBody(_ request: Request, limit: Int) async throws -> ByteBuffer {
+        // Refuse an announced oversize body before reading a byte of it (RELIABILITY B1).
+        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
+            throw Problem(PlexusError(.tooLarge, "the body is \(declared) bytes; the limit is \(limit)"))
+        }
+        do {
+            return try await request.body.collect(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw Problem(PlexusError(.tooLarge, "the body is larger than the limit of \(limit) bytes"))
         }
     }
 

@@ -63,12 +63,7 @@ enum RegistryRoutes {
 
     /// The request body as JSON, within `limit` bytes; errors are problem responses.
     static func readJSON(_ request: Request, limit: Int) async throws -> JSONValue {
-        let body: ByteBuffer
-        do {
-            body = try await request.body.collect(upTo: limit)
-        } catch is NIOTooManyBytesError {
-            throw Problem(PlexusError(.tooLarge, "the body is larger than the limit of \(limit) bytes"))
-        }
+        let body = try await HTTPRoutes.collectBody(request, limit: limit)
         do {
             return try JSONParser.parse(body.readableBytesView)
         } catch {
