@@ -32,6 +32,21 @@ import Testing
         #expect(b.core.registry.live(.node) == a.core.registry.live(.node))
     }
 
+    /// A seed that was not there at start (every node started at once) is tried again at every
+    /// anti-entropy round until it is a member, so groups formed around different seeds merge.
+    @Test func unresolvedSeedsAreRetriedUntilTheyAreMembers() {
+        var a = CoreDriver("a", seeds: ["b", "c"])
+        a.learn("b")
+        func joinTargets(_ out: [MeshDirective]) -> [String] {
+            out.sends.compactMap { if case .syncDigest(let d) = $0.message, d.join { $0.to.address } else { nil } }
+        }
+        // b is a member: only c is knocked on, and at every round.
+        #expect(joinTargets(a.fire(.antiEntropy)) == ["c"])
+        #expect(joinTargets(a.fire(.antiEntropy)) == ["c"])
+        a.learn("c")
+        #expect(joinTargets(a.fire(.antiEntropy)) == [])
+    }
+
     @Test func entriesLostFromGossipAreRepaired() {
         var (a, b) = Self.convergedPair()
         for i in 1...5 {

@@ -18,9 +18,14 @@ extension MeshCore {
         var out: [MeshDirective] = []
         if let target = active.sample(1, using: &rng).first {
             out += startSync(with: peer(target), join: false, now: now)
-        } else if !seeds.isEmpty {
-            // Alone (seeds unreachable at start, or everyone else failed): keep knocking on seeds.
-            out += startSync(with: Peer(id: nil, address: seeds[rng.nextInt(below: seeds.count)]), join: true, now: now)
+        }
+        // Keep knocking on seeds that are not (active) members yet, like Consul's retry_join:
+        // when every node starts at once, a seed dialled before it listened is otherwise never
+        // tried again, and two groups that formed around different seeds would never merge.
+        let known = Set(members.values.filter(\.isActive).map(\.address))
+        let unresolved = seeds.filter { !known.contains($0) }
+        if !unresolved.isEmpty {
+            out += startSync(with: Peer(id: nil, address: unresolved[rng.nextInt(below: unresolved.count)]), join: true, now: now)
         }
         // Serf's reconnect: also knock on one member believed dead. After a partition heals this
         // is how the two sides find each other again; nobody probes or gossips to the dead.
