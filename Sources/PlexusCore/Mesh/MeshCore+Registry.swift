@@ -139,7 +139,8 @@ extension MeshCore {
     func linksMoved(_ current: [String: LinkStat], refresh: Bool) -> Bool {
         if publishedLinks.keys.contains(where: { current[$0] == nil }) { return true }
         let moved = publishedLinks.contains { peer, old in
-            current[peer]!.differs(from: old, relative: settings.healthRelativeChange, lossChange: settings.healthLossChange)
+            current[peer]!.differs(from: old, relative: settings.healthRelativeChange, floor: settings.healthRTTFloorMilliseconds,
+                                   lossChange: settings.healthLossChange)
         }
         return moved || (refresh && Set(current.keys) != Set(publishedLinks.keys))
     }

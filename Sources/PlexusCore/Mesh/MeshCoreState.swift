@@ -118,10 +118,11 @@ public struct LinkStat: Sendable, Equatable {
     }
 
     /// Moved enough since `published` to be worth a new registry version: RTT by more than
-    /// `relative` in either direction (1.0 = doubled or halved), loss by more than `lossChange`.
-    func differs(from published: LinkStat, relative: Double, lossChange: Double) -> Bool {
+    /// `relative` in either direction (1.0 = doubled or halved) and by more than `floor` ms, or
+    /// loss by more than `lossChange`.
+    func differs(from published: LinkStat, relative: Double, floor: Double, lossChange: Double) -> Bool {
         let a = max(published.rttMilliseconds, 0.01), b = max(rttMilliseconds, 0.01)
-        return max(a, b) / min(a, b) - 1 > relative || abs(loss - published.loss) > lossChange
+        return (max(a, b) / min(a, b) - 1 > relative && abs(b - a) > floor) || abs(loss - published.loss) > lossChange
     }
 }
 
