@@ -35,8 +35,11 @@ struct MeshBenchCommand: AsyncParsableCommand {
     @Option(help: "Milliseconds between two polls of one node's view (below 50 the polls slow Plexus's join on 2 cores).")
     var pollMs = 50
 
-    @Option(help: "Seconds of idle traffic counted (after 10 s of quiet).")
+    @Option(help: "Seconds of idle traffic counted (after --idle-settle seconds of quiet).")
     var idleSeconds = 30
+
+    @Option(help: "Seconds of quiet before idle traffic is counted. Plexus's start-up publishes (link health after two probes of each peer) last about 2×N probe periods; 90 s measures the steady state.")
+    var idleSettle = 10
 
     @Option(help: "How to count idle bytes: nftables or tcpdump (default: nftables if it works, else tcpdump).")
     var wire: String?
@@ -82,6 +85,7 @@ struct MeshBenchCommand: AsyncParsableCommand {
         options.repeats = repeats
         options.pollInterval = .milliseconds(pollMs)
         options.idleWindow = .seconds(idleSeconds)
+        options.idleSettle = .seconds(idleSettle)
         options.wireMethod = wire.flatMap(WireByteCounter.Method.init(rawValue:))
         progress("machine info (load average \(MachineInfo.loadAverage()))")
         var report = MeshBenchReport(machine: MachineInfo.collect(), options: options, plexusBinary: plexusBinary)
