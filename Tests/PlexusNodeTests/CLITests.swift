@@ -18,8 +18,8 @@ import Testing
         process.executableURL = URL(fileURLWithPath: NodeProcess.executable)
         process.arguments = arguments
         let base = NSTemporaryDirectory() + "plexus-cli-" + UUID().uuidString
-        FileManager.default.createFile(atPath: base + ".out", contents: nil)
-        FileManager.default.createFile(atPath: base + ".err", contents: nil)
+        _ = FileManager.default.createFile(atPath: base + ".out", contents: nil)
+        _ = FileManager.default.createFile(atPath: base + ".err", contents: nil)
         defer {
             try? FileManager.default.removeItem(atPath: base + ".out")
             try? FileManager.default.removeItem(atPath: base + ".err")

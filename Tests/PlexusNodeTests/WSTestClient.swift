@@ -54,9 +54,21 @@ final class WSTestClient: Sendable {
         throw TestFailure("connection ended after \(frames.count) of \(count) frames")
     }
 
-    /// The close frame the server sent, after the connection ended.
+    /// The close frame the server sent, after the connection ended. Gives up after 30 s (a
+    /// client stuck in its close handshake must fail the test, not hang the suite).
     func closeFrame() async throws -> WebSocketCloseFrame? {
-        try await task.value
+        let task = self.task
+        return try await withThrowingTaskGroup(of: WebSocketCloseFrame?.self) { group in
+            group.addTask { try await task.value }
+            group.addTask {
+                try await Task.sleep(for: .seconds(30))
+                task.cancel()
+                throw TestFailure("the WebSocket connection did not end within 30 s")
+            }
+            let first = try await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
     }
 
     func stop() {
