@@ -12,6 +12,8 @@ public struct APIDependencies: Sendable {
     public var webSocketIngestWindow: Int
     /// The mesh, for the registry routes; `nil` serves none of them (tests of the log alone).
     public var mesh: (any MeshAccess)?
+    /// Inboxes of subjects attached to this node by a session.
+    public var inboxes: SubjectInboxes
 
     public init(
         node: String,
@@ -20,8 +22,10 @@ public struct APIDependencies: Sendable {
         hub: StreamHub,
         limits: IngestLimits,
         webSocketIngestWindow: Int = 256,
-        mesh: (any MeshAccess)? = nil
+        mesh: (any MeshAccess)? = nil,
+        inboxes: SubjectInboxes = SubjectInboxes()
     ) {
+        self.inboxes = inboxes
         self.mesh = mesh
         self.node = node
         self.ingestor = ingestor

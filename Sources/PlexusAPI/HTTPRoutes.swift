@@ -30,7 +30,7 @@ public enum HTTPRoutes {
         }
         router.get("/v1/messages/:uuid") { _, context in
             let id = try messageID(context)
-            return try await envelopeResponse(id, deps: deps)
+            return try await routedEnvelopeResponse(id, deps: deps)
         }
         router.get("/v1/messages") { request, _ in
             let query = try problem { () throws(PlexusError) in try MessageQuery.parse(queryPairs(request)) }
@@ -96,6 +96,18 @@ public enum HTTPRoutes {
             throw Problem(PlexusError(.notFound, "no message with message_uuid \(id) in this node's log"))
         }
         return Response.json(stored.json)
+    }
+
+    /// The v1 form adds `route`: why this node logged the message (`origin`, `relay`,
+    /// `destination`) and the path it took to get here (its `hops`, as node ids).
+    static func routedEnvelopeResponse(_ id: MessageID, deps: APIDependencies) async throws -> Response {
+        guard let stored = try await deps.store.message(id: id) else {
+            throw Problem(PlexusError(.notFound, "no message with message_uuid \(id) in this node's log"))
+        }
+        guard case .object(var object) = try JSONParser.parse(stored.json) else { return Response.json(stored.json) }
+        let path: [JSONValue] = object["hops"]?.arrayValue?.compactMap { $0["node"] } ?? []
+        object["route"] = ["role": .string(stored.role.rawValue), "node": .string(deps.node), "path": .array(path)]
+        return Response.json(JSONValue.object(object).serialized())
     }
 
     static func messageID(_ context: BasicRequestContext) throws -> MessageID {

@@ -7,6 +7,8 @@ public protocol MeshAccess: Sendable {
     /// Writes (or with `nil`, deletes) an entry owned by this node; every node sees it after
     /// gossip converges.
     func publish(kind: RegistryKind, id: String, value: JSONValue?) async throws
+    /// This node's route table, forwarding counters and outbox size (`GET /v1/routes`).
+    func routes() async throws -> JSONValue
 }
 
 /// One node's picture of the mesh at an instant.

@@ -9,6 +9,7 @@ import PlexusCore
 enum RegistryRoutes {
     static func add(to router: Router<BasicRequestContext>, mesh: any MeshAccess, limit: Int) {
         router.get("/v1/mesh") { _, _ in Response.json(RegistryJSON.mesh(try await mesh.view())) }
+        router.get("/v1/routes") { _, _ in Response.json(try await mesh.routes()) }
 
         router.get("/v1/nodes") { _, _ in
             let view = try await mesh.view()

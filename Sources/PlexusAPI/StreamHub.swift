@@ -66,6 +66,18 @@ public final class StreamHub: Sendable {
         }
     }
 
+    /// The topic patterns current clients asked for (`>` for a client without a topic filter,
+    /// none for subject-only filters): the interest this node announces to the mesh, so topic
+    /// messages from other nodes come here only while someone here wants them.
+    public var interestPatterns: [String] {
+        let filters = state.withLock { $0.subscribers.map(\.filter) }
+        var patterns = Set<String>()
+        for filter in filters {
+            if let topic = filter.topic { patterns.insert(topic.value) } else if filter.subject == nil { patterns.insert(">") }
+        }
+        return patterns.sorted()
+    }
+
     /// True when no client is streaming, so ingest can skip preparing frames nobody will read.
     public var isIdle: Bool { state.withLock { $0.subscribers.isEmpty } }
 

@@ -29,6 +29,7 @@ public enum WebSocketRoutes {
             }
             try await stream(filter: filter, inbound: inbound, outbound: outbound, deps: deps)
         }
+        SubjectSessionRoute.add(to: router, deps: deps)
         router.ws("/") { inbound, outbound, _ in
             try await stream(filter: .everything, inbound: inbound, outbound: outbound, deps: deps)
         }

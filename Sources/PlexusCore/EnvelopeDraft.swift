@@ -24,7 +24,8 @@ public struct EnvelopeDraft: Sendable, Hashable {
     }
 
     /// Fills what the sender left out and stamps this node's hop.
-    public func normalized(node: String, now: Timestamp, rng: inout some RandomNumberGenerator) -> Envelope {
+    /// - Parameter addHop: appends `node` to `hops` (every node that logs a message does).
+    public func normalized(node: String, now: Timestamp, rng: inout some RandomNumberGenerator, addHop: Bool = true) -> Envelope {
         Envelope(
             messageID: messageID ?? .v7(now: now, rng: &rng),
             originTS: originTS ?? now,
@@ -35,7 +36,7 @@ public struct EnvelopeDraft: Sendable, Hashable {
             destinationSubjectIDs: destinationSubjectIDs,
             messageData: messageData,
             messageMetadata: messageMetadata,
-            hops: hops + [Hop(node: node, ts: now)]
+            hops: addHop ? hops + [Hop(node: node, ts: now)] : hops
         )
     }
 }

@@ -2,12 +2,16 @@ import Logging
 import PlexusAPI
 import PlexusCore
 import PlexusPeer
+import PlexusStore
 import ServiceLifecycle
 
 /// Runs the mesh driver for the node's lifetime: starts it (binding the peer listener) and, on
 /// graceful shutdown, leaves the mesh so peers mark the node left rather than suspect it.
 struct MeshService: Service {
     let driver: MeshDriver
+    let store: any MessageStore
+    let hub: StreamHub
+    let logger: Logger
     let httpURL: @Sendable () async -> String?
     /// Receives the mesh address once the listener is bound; finished on every path, so a
     /// waiter learns the mesh did not start instead of waiting forever.
@@ -17,9 +21,23 @@ struct MeshService: Service {
         defer { started.finish() }
         guard let url = await httpURL() else { return }
         let address = try await driver.start(record: ["http_url": .string(url)])
+        // Resume forwarding what the outbox held when the node last stopped (or crashed).
+        let held = try await store.outbox()
+        try await driver.restore(held.map { ($0.messageID, $0.json, $0.hopCount, $0.targets) })
+        if !held.isEmpty { logger.info("resuming \(held.count) message(s) held in the outbox") }
         started.yield(address)
         started.finish()
-        try? await gracefulShutdown()
+        // Topic interest follows the live-stream clients; announced when it changes.
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await driver.setInterest(hub.interestPatterns)
+                    try? await Task.sleep(for: .milliseconds(500))
+                }
+            }
+            try? await gracefulShutdown()
+            group.cancelAll()
+        }
         await driver.stop()
     }
 }
@@ -30,6 +48,38 @@ struct DriverMeshAccess: MeshAccess {
 
     func publish(kind: RegistryKind, id: String, value: JSONValue?) async throws {
         try await driver.publish(kind: kind, id: id, value: value)
+    }
+
+    func routes() async throws -> JSONValue {
+        let snapshot = try await driver.routeSnapshot()
+        let routes: [JSONValue] = snapshot.table.sortedRoutes.map { r in
+            [
+                "destination": .string(r.destination.rawValue), "next_hop": .string(r.nextHop.rawValue),
+                "cost_ms": .double((r.cost * 100).rounded() / 100), "hops": .integer(Int64(r.hops)),
+                "alternative": r.alternative.map { .string($0.rawValue) } ?? .null,
+                "alternative_cost_ms": r.alternativeCost.map { .double(($0 * 100).rounded() / 100) } ?? .null,
+            ]
+        }
+        let s = snapshot.stats
+        let interest: JSONObject = JSONObject(uniqueKeysWithValues: snapshot.graph.nodes.keys.sorted().compactMap { id in
+            let patterns = snapshot.graph.nodes[id]!.interest
+            return patterns.isEmpty ? nil : (id.rawValue, .array(patterns.map { .string($0.value) }))
+        })
+        return [
+            "node": .string(snapshot.table.me.rawValue),
+            "up": .array(snapshot.graph.up.sorted().map { .string($0.rawValue) }),
+            "routes": .array(routes),
+            "interest": .object(interest),
+            "outbox": .integer(Int64(snapshot.held)),
+            "forwarding": [
+                "originated": .integer(Int64(s.originated)), "accepted": .integer(Int64(s.accepted)),
+                "duplicates": .integer(Int64(s.duplicates)), "transmissions": .integer(Int64(s.transmissions)),
+                "retransmissions": .integer(Int64(s.retransmissions)), "ack_timeouts": .integer(Int64(s.timeouts)),
+                "acks_received": .integer(Int64(s.acksReceived)), "delivered": .integer(Int64(s.delivered)),
+                "released": .integer(Int64(s.released)), "dead_lettered": .integer(Int64(s.deadLettered)),
+                "busy": .integer(Int64(s.busy)),
+            ],
+        ]
     }
 
     func view() async throws -> MeshView {

@@ -49,6 +49,16 @@ extension NodeConfiguration {
             config.mesh.advertise = try mesh.string("advertise") ?? config.mesh.advertise
             config.mesh.seeds = try mesh.strings("seeds") ?? config.mesh.seeds
             config.mesh.profile = try mesh.choice("profile", ["lan", "wan"]) ?? config.mesh.profile
+            config.mesh.neighbors = try mesh.strings("neighbors") ?? config.mesh.neighbors
+            if var costs = try mesh.mapping("link_costs") {
+                for key in costs.keys {
+                    guard let ms = try costs.double(key), ms >= 0, ms.isFinite else {
+                        throw costs.error(key, nil, "must be a number of milliseconds, 0 or more")
+                    }
+                    config.mesh.linkCosts[key] = ms
+                }
+                try costs.rejectUnknownKeys()
+            }
             try mesh.rejectUnknownKeys()
         }
         if var identity = try root.mapping("identity") {

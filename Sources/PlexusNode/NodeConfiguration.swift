@@ -39,6 +39,12 @@ public struct NodeConfiguration: Sendable, Hashable {
         public var seeds: [String] = []
         /// `lan` (memberlist's LAN timings) or `wan`.
         public var profile = "lan"
+        /// Globs of node ids this node exchanges data with directly; omitted: every member
+        /// (docs/routing.md). Membership gossip still reaches every node.
+        public var neighbors: [String]?
+        /// Extra cost (milliseconds) for links to peers matching each glob: makes a link a
+        /// backup that carries traffic only when the cheaper paths fail.
+        public var linkCosts: [String: Double] = [:]
         public init() {}
     }
 

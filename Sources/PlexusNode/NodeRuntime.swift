@@ -12,6 +12,8 @@ public final class NodeRuntime: MessageIngestor {
     public let pipeline: IngestPipeline
     public let store: any MessageStore
     public let hub: StreamHub
+    /// Store-and-forward over the mesh; nil on a node without one.
+    let forwarder: MeshForwarder?
     let clock: @Sendable () -> Timestamp
     let logger: Logger
     /// Only `MessageID.v7` draws from it. The system generator by default: ids must not be
@@ -19,7 +21,7 @@ public final class NodeRuntime: MessageIngestor {
     /// dropped as a duplicate. Tests and simulations pass a seeded one.
     private let rng: Mutex<any RandomNumberGenerator & Sendable>
 
-    public init(
+    public convenience init(
         pipeline: IngestPipeline,
         store: any MessageStore,
         hub: StreamHub,
@@ -27,6 +29,19 @@ public final class NodeRuntime: MessageIngestor {
         rng: any RandomNumberGenerator & Sendable = SystemRandomNumberGenerator(),
         logger: Logger
     ) {
+        self.init(pipeline: pipeline, store: store, hub: hub, clock: clock, rng: rng, logger: logger, forwarder: nil)
+    }
+
+    init(
+        pipeline: IngestPipeline,
+        store: any MessageStore,
+        hub: StreamHub,
+        clock: @escaping @Sendable () -> Timestamp = WallClock.now,
+        rng: any RandomNumberGenerator & Sendable = SystemRandomNumberGenerator(),
+        logger: Logger,
+        forwarder: MeshForwarder?
+    ) {
+        self.forwarder = forwarder
         self.pipeline = pipeline
         self.store = store
         self.hub = hub
@@ -51,11 +66,13 @@ public final class NodeRuntime: MessageIngestor {
 
     /// Appends to the log and, once committed, streams what was new.
     public func log(_ envelopes: [Envelope], via ingress: Ingress) async throws(PlexusError) -> [IngestReceipt] {
-        let records = envelopes.map { LogRecord(envelope: $0) }
+        let records = try await forwarder?.originate(envelopes) ?? envelopes.map { LogRecord(envelope: $0) }
         let outcomes: [AppendOutcome]
         do {
             outcomes = try await store.append(records)
+            forwarder?.committed(records, true)
         } catch {
+            forwarder?.committed(records, false)
             logger.warning("log append failed", metadata: ["plexus.ingress": "\(ingress.rawValue)", "plexus.error": "\(error)"])
             // The details (paths, SQLite codes) stay in the node's log; the client learns to retry.
             throw PlexusError(.unavailable, "the message log cannot take messages right now; nothing was acknowledged, retry later")

@@ -35,13 +35,7 @@ public final class PlexusNode: Sendable {
         storeOptions.synchronous = configuration.store.synchronous
         let store = try await SQLiteMessageStore.open(path: configuration.databasePath, options: storeOptions, logger: logger)
         let hub = StreamHub(clientQueueCapacity: configuration.stream.clientQueue)
-        let runtime = NodeRuntime(
-            pipeline: IngestPipeline(node: configuration.name, limits: configuration.limits),
-            store: store,
-            hub: hub,
-            logger: logger
-        )
-        self.runtime = runtime
+        let inboxes = SubjectInboxes()
         let (listening, listeningContinuation) = AsyncStream.makeStream(of: Int.self)
         self.listening = listening
         self.listeningContinuation = listeningContinuation
@@ -58,20 +52,31 @@ public final class PlexusNode: Sendable {
                                              advertise: configuration.mesh.advertise, seeds: configuration.mesh.seeds,
                                              settings: configuration.mesh.profile == "wan" ? .wan : .lan)
             peer.maxFrameBytes = max(peer.maxFrameBytes, configuration.limits.maxBodyBytes * 2)
+            peer.neighbors = configuration.mesh.neighbors
+            peer.linkCosts = configuration.mesh.linkCosts
             let driver = try MeshDriver(configuration: peer, identity: identity, trust: trust,
                                         loop: MultiThreadedEventLoopGroup.singleton.next(), logger: logger)
             self.mesh = driver
+            let forwarder = MeshForwarder(driver: driver, store: store, delivery: LocalDelivery(hub: hub, inboxes: inboxes),
+                                          limits: configuration.limits, clock: WallClock.now, logger: logger)
+            driver.setForwardingSink(forwarder)
+            // With a mesh, `hops` names nodes by their mesh id (org/cluster/name), unique across organisations.
+            self.runtime = NodeRuntime(pipeline: IngestPipeline(node: identity.nodeID.rawValue, limits: configuration.limits),
+                                       store: store, hub: hub, logger: logger, forwarder: forwarder)
             let host = configuration.http.host
-            meshServices.append(.init(service: MeshService(driver: driver, httpURL: {
+            meshServices.append(.init(service: MeshService(driver: driver, store: store, hub: hub, logger: logger, httpURL: {
                 for await port in httpPort { return "http://\(host):\(port)" }
                 return nil
             }, started: meshAddressContinuation)))
         } else {
             self.mesh = nil
+            self.runtime = NodeRuntime(pipeline: IngestPipeline(node: configuration.name, limits: configuration.limits),
+                                       store: store, hub: hub, logger: logger)
             meshAddressContinuation.finish()
         }
+        let runtime = self.runtime
         let deps = APIDependencies(node: configuration.name, ingestor: runtime, store: store, hub: hub, limits: configuration.limits,
-                                   mesh: mesh.map { DriverMeshAccess(driver: $0) })
+                                   mesh: mesh.map { DriverMeshAccess(driver: $0) }, inboxes: inboxes)
         let app = Application(
             router: HTTPRoutes.router(deps),
             server: .http1WebSocketUpgrade(

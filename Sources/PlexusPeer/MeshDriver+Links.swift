@@ -41,27 +41,36 @@ extension MeshDriver {
     /// off after failures, frames for that address are dropped: the mesh protocol treats that as
     /// loss and suspects the peer, which is exactly what an unreachable peer should cause.
     func send(_ frame: PeerFrame, to peer: Peer) {
+        enqueue(frame, to: peer, flushNow: true)
+    }
+
+    /// Queues `frame` on the link to `peer` (dialling if needed); returns the link when one is
+    /// usable, so a burst can be flushed once.
+    @discardableResult
+    func enqueue(_ frame: PeerFrame, to peer: Peer, flushNow: Bool) -> PeerLink? {
         var address = peer.address
         if let id = peer.id, address == id.rawValue {
             // The core knows the node only by id so far; answer where its hello said it listens.
             guard let known = helloAddresses[id] else {
                 counters.unroutable += 1
-                return
+                return nil
             }
             address = known
         }
-        guard address != advertisedAddress, phase != .stopped else { return }
+        guard address != advertisedAddress, phase != .stopped else { return nil }
         let link = outbound[address] ?? PeerLink(direction: .outbound, address: address)
         outbound[address] = link
         if let id = peer.id { link.expected = id }
         if link.channel == nil, !link.connecting {
             if let retryAt = link.retryAt, retryAt > .now() {
                 counters.framesDropped += 1
-                return
+                return nil
             }
             dial(link)
         }
-        counters.framesDropped += link.send(buffer(frame), limit: configuration.outboundQueueLimit, byteLimit: configuration.outboundQueueBytes)
+        counters.framesDropped += link.send(buffer(frame), limit: configuration.outboundQueueLimit, byteLimit: configuration.outboundQueueBytes,
+                                            flushNow: flushNow)
+        return link
     }
 
     func buffer(_ frame: PeerFrame) -> ByteBuffer {
@@ -162,6 +171,14 @@ extension MeshDriver {
                 return
             }
             drive { core, now, rng in core.receive(message, from: remote.nodeID, now: now, rng: &rng) }
+        case .data(let data):
+            guard link.hello != nil else {
+                failLink(link, "data frame before hello")
+                return
+            }
+            dataReceived(data, from: remote.nodeID)
+        case .acks(let acks):
+            forward { routing, now in routing.acked(acks, from: remote.nodeID, now: now) }
         case .heartbeat(let nonce):
             counters.framesDropped += link.send(buffer(.heartbeatAck(nonce: nonce)), limit: configuration.outboundQueueLimit,
                                                 byteLimit: configuration.outboundQueueBytes)
@@ -212,6 +229,7 @@ extension MeshDriver {
             link.retryAt = .now() + .nanoseconds(configuration.reconnectMinimum.nanoseconds)
             if phase == .running {
                 drive { core, now, rng in core.linkDown(node, now: now, rng: &rng) }
+                forward { routing, now in routing.linkDown(node, now: now) }
             }
         }
     }

@@ -41,6 +41,9 @@ public final class MeshDriver: @unchecked Sendable {
     /// `leaving`: the leave is spreading (timers and sends still work); `stopped`: links closed.
     enum Phase { case running, leaving, stopped }
     var phase = Phase.running
+    var routing: RoutingCore
+    var forwardingSink: (any ForwardingSink)?
+    var pendingAcks: [NodeID: [DataAck]] = [:]
 
     public init(configuration: PeerMeshConfiguration, identity: NodeIdentity, trust: TrustStore,
                 loop: any EventLoop, logger: Logger) throws {
@@ -58,6 +61,11 @@ public final class MeshDriver: @unchecked Sendable {
         record["certificate"] = .string(Data(identity.certificateDER).base64EncodedString())
         self.record = record
         self.contexts = try PeerTLS.contexts(identity: identity, trust: trust)
+        self.routing = RoutingCore(me: identity.nodeID, settings: configuration.routing)
+        if let neighbors = configuration.neighbors { self.record["neighbors"] = .array(neighbors.map { .string($0) }) }
+        if !configuration.linkCosts.isEmpty {
+            self.record["link_costs"] = .object(JSONObject(uniqueKeysWithValues: configuration.linkCosts.sorted { $0.key < $1.key }.map { ($0.key, .double($0.value)) }))
+        }
     }
 
     public var nodeID: NodeID { identity.nodeID }
@@ -96,6 +104,7 @@ public final class MeshDriver: @unchecked Sendable {
                                 settings: configuration.settings, generation: generation, record: record,
                                 trust: CertificateTrust(store: trust))
             drive { core, now, rng in core.start(seeds: configuration.seeds, now: now, rng: &rng) }
+            forward { routing, now in routing.syncAll(core!, now: now) }
             scheduleLinkTick()
             logger.info("mesh listening", metadata: ["plexus.address": "\(advertisedAddress)", "plexus.seeds": "\(configuration.seeds)"])
             return advertisedAddress
@@ -140,6 +149,8 @@ public final class MeshDriver: @unchecked Sendable {
     // MARK: - Directives and timers
 
     func execute(_ directives: [MeshDirective]) {
+        var owners: [NodeID] = [], members: [NodeID] = []
+        defer { meshChanged(owners: owners, members: members) }
         for directive in directives {
             switch directive {
             case .send(let message, let peer):
@@ -147,8 +158,10 @@ public final class MeshDriver: @unchecked Sendable {
             case .schedule(let timer, let delay):
                 loop.scheduleTask(in: .nanoseconds(delay.nanoseconds)) { [self] in fire(timer) }
             case .membershipChanged(let change):
+                members.append(change.node)
                 logger.info("member \(change)", metadata: ["plexus.peer": "\(change.node)"])
             case .registryChanged(let change):
+                owners.append(change.key.owner)
                 logger.debug("registry \(change.action) \(change.key) v\(change.version)")
             }
         }

@@ -49,7 +49,7 @@ final class PeerLink: @unchecked Sendable {
     /// Queues `frame`, dropping the oldest beyond `limit` frames or `byteLimit` bytes (the new
     /// frame always stays), and writes what the socket takes. Returns how many were dropped.
     @discardableResult
-    func send(_ frame: ByteBuffer, limit: Int, byteLimit: Int) -> Int {
+    func send(_ frame: ByteBuffer, limit: Int, byteLimit: Int, flushNow: Bool = true) -> Int {
         queue.append(frame)
         queuedBytes += frame.readableBytes
         var dropped = 0
@@ -58,7 +58,9 @@ final class PeerLink: @unchecked Sendable {
             dropped += 1
         }
         self.dropped += dropped
-        flush()
+        // Data frames are written in bursts and flushed once per burst (one TLS record and one
+        // syscall for many frames); everything else goes out at once.
+        if flushNow { flush() }
         return dropped
     }
 

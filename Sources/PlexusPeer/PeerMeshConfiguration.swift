@@ -30,6 +30,12 @@ public struct PeerMeshConfiguration: Sendable {
     public var reconnectMinimum: Duration
     public var reconnectMaximum: Duration
     public var connectTimeout: Duration
+    /// Globs of node ids this node forwards data to and accepts it from; nil: every member.
+    /// Announced in the node's registry entry, so every node routes around the gaps.
+    public var neighbors: [String]?
+    /// Extra cost (ms) this node declares for links to peers matching each glob.
+    public var linkCosts: [String: Double] = [:]
+    public var routing = RoutingSettings()
 
     public init(listenHost: String = "127.0.0.1", listenPort: Int = 0, advertise: String? = nil, seeds: [String] = [],
                 settings: MeshSettings = .lan) {
@@ -41,7 +47,8 @@ public struct PeerMeshConfiguration: Sendable {
         heartbeatInterval = .seconds(30)
         heartbeatTimeout = .seconds(10)
         maxFrameBytes = 4 << 20
-        outboundQueueLimit = 1_024
+        // Above the routing window (4,096 unacknowledged data frames per next hop) plus mesh traffic.
+        outboundQueueLimit = 8_192
         outboundQueueBytes = 16 << 20
         reconnectMinimum = .milliseconds(100)
         reconnectMaximum = .seconds(5)

@@ -20,13 +20,22 @@ public protocol MessageStore: Sendable {
     /// How many messages are in the log.
     func count() async throws -> Int
 
+    /// Drops messages from the forwarding outbox (every next hop acknowledged them). Written
+    /// with the next commit and not awaited: if a crash loses it the node only sends those
+    /// messages again, and receivers de-duplicate.
+    func release(_ ids: [MessageID])
+
+    /// Records messages the node gave up on, with the reason (written with the next commit).
+    func deadLetter(_ letters: [DeadLetter])
+
+    /// What the outbox holds, oldest first (read at start to resume forwarding).
+    func outbox() async throws -> [OutboxEntry]
+
+    /// The most recent dead letters, newest first.
+    func deadLetters(limit: Int) async throws -> [DeadLetter]
+
     /// Waits for pending appends to commit, then closes. Appends after close fail with `.closed`.
     func close() async throws
-}
-
-/// Why a node logged a message. Every node that relays or delivers a message logs it, with its role.
-public enum LogRole: String, Sendable, Hashable, CaseIterable {
-    case origin, relay, destination
 }
 
 /// What goes into the log: the envelope and its wire JSON, serialised once here and served as is
@@ -35,11 +44,50 @@ public struct LogRecord: Sendable, Hashable {
     public var envelope: Envelope
     public var json: [UInt8]
     public var role: LogRole
+    /// Targets this node takes custody of for forwarding: written to the outbox in the same
+    /// transaction as the log row (also when the log already had the message).
+    public var outbox: [RouteTarget]
+    public var hopCount: UInt8
 
-    public init(envelope: Envelope, role: LogRole = .origin) {
+    public init(envelope: Envelope, role: LogRole = .origin, outbox: [RouteTarget] = [], hopCount: UInt8 = 0) {
         self.envelope = envelope
         self.json = envelope.json.serialized()
         self.role = role
+        self.outbox = outbox
+        self.hopCount = hopCount
+    }
+}
+
+/// A message held for forwarding.
+public struct OutboxEntry: Sendable, Hashable {
+    public var messageID: MessageID
+    public var hopCount: UInt8
+    public var targets: [RouteTarget]
+    public var json: [UInt8]
+
+    public init(messageID: MessageID, hopCount: UInt8, targets: [RouteTarget], json: [UInt8]) {
+        self.messageID = messageID
+        self.hopCount = hopCount
+        self.targets = targets
+        self.json = json
+    }
+}
+
+/// A message (or some of its targets) the node gave up on, and why.
+public struct DeadLetter: Sendable, Hashable {
+    public var messageID: MessageID
+    public var at: Timestamp
+    public var reason: String
+    public var targets: [RouteTarget]
+    /// The message itself when it was never logged here (refused on arrival).
+    public var json: [UInt8]?
+
+    public init(messageID: MessageID, at: Timestamp, reason: String, targets: [RouteTarget], json: [UInt8]? = nil) {
+        self.messageID = messageID
+        self.at = at
+        self.reason = reason
+        self.targets = targets
+        self.json = json
     }
 }
 
@@ -48,6 +96,9 @@ public enum AppendOutcome: Sendable, Hashable {
     case stored(seq: Int64)
     /// Already in the log; nothing written.
     case duplicate
+    /// Already in the log as passing through (`relay`); now it is for a recipient here too, so
+    /// the row became `destination` and the message is to be delivered.
+    case promoted
 }
 
 /// A message read back from the log.

@@ -19,6 +19,10 @@ final class SQLiteBatchWriter: @unchecked Sendable {
     private var insertMessage: OpaquePointer?
     private var insertMessageRaw: OpaquePointer?
     private var insertSubject: OpaquePointer?
+    private var insertOutbox: OpaquePointer?
+    private var promote: OpaquePointer?
+    private var deleteOutbox: OpaquePointer?
+    private var insertDeadLetter: OpaquePointer?
     let path: String
     let threadPool: NIOThreadPool
 
@@ -45,6 +49,13 @@ final class SQLiteBatchWriter: @unchecked Sendable {
             insertMessage = try prepare("INSERT INTO messages (\(columns)) VALUES \(values) ON CONFLICT(message_uuid) DO NOTHING")
             insertMessageRaw = try prepare("INSERT INTO messages (\(columns)) VALUES \(values)")
             insertSubject = try prepare("INSERT OR IGNORE INTO message_subjects (subject_id, origin_ts, seq) VALUES (?,?,?)")
+            insertOutbox = try prepare("""
+                INSERT INTO outbox (message_uuid, hop_count, targets, enqueued_at, body) VALUES (?,?,?,?,?)
+                ON CONFLICT(message_uuid) DO UPDATE SET targets = outbox.targets || ' ' || excluded.targets
+                """)
+            promote = try prepare("UPDATE messages SET role = 'destination' WHERE message_uuid = ? AND role = 'relay'")
+            deleteOutbox = try prepare("DELETE FROM outbox WHERE message_uuid = ?")
+            insertDeadLetter = try prepare("INSERT INTO dead_letters (message_uuid, at, reason, targets, body) VALUES (?,?,?,?,?)")
         } catch {
             close()
             throw error
@@ -54,8 +65,10 @@ final class SQLiteBatchWriter: @unchecked Sendable {
     /// Commits the batch (one inner array per append call) in one transaction. New rows get
     /// consecutive seqs from `firstSeq`; a uuid already logged, or seen earlier in the batch, is
     /// `.duplicate`. On failure the transaction is rolled back and nothing of the batch is logged.
-    func commit(_ batch: [[LogRecord]], firstSeq: Int64) async throws -> Committed {
-        try await threadPool.runIfActive { [self] in try self.commitNow(batch, firstSeq: firstSeq) }
+    func commit(_ batch: [[LogRecord]], firstSeq: Int64, releases: [MessageID] = [], deadLetters: [DeadLetter] = []) async throws -> Committed {
+        try await threadPool.runIfActive { [self] in
+            try self.commitNow(batch, firstSeq: firstSeq, releases: releases, deadLetters: deadLetters)
+        }
     }
 
     /// The raw-SQLite benchmark's path: the same statement and transaction shape, messages table
@@ -68,18 +81,26 @@ final class SQLiteBatchWriter: @unchecked Sendable {
         }
     }
 
-    private func commitNow(_ batch: [[LogRecord]], firstSeq: Int64) throws -> Committed {
+    private func commitNow(_ batch: [[LogRecord]], firstSeq: Int64, releases: [MessageID], deadLetters: [DeadLetter]) throws -> Committed {
         var seq = firstSeq
         var walBytes = 0
         var outcomes: [[AppendOutcome]] = []
         outcomes.reserveCapacity(batch.count)
         try transaction {
+            // Releases first: a message released and taken again in one batch stays held.
+            for id in releases {
+                try withUnsafeBytes(of: id.uuid.uuid) { try bind(deleteOutbox, 1, blob: $0) }
+                try step(deleteOutbox)
+            }
+            for letter in deadLetters { try writeDeadLetter(letter) }
             for records in batch {
                 var result: [AppendOutcome] = []
                 result.reserveCapacity(records.count)
                 for record in records {
+                    if !record.outbox.isEmpty { try writeOutbox(record) }
                     guard try insertRow(insertMessage, seq: seq, record: record) else {
-                        result.append(.duplicate)
+                        let promoted = try record.role == .destination && promoteRow(record)
+                        result.append(promoted ? .promoted : .duplicate)
                         continue
                     }
                     let envelope = record.envelope
@@ -97,6 +118,30 @@ final class SQLiteBatchWriter: @unchecked Sendable {
             }
         }
         return Committed(outcomes: outcomes, nextSeq: seq, walBytes: walBytes)
+    }
+
+    private func writeOutbox(_ record: LogRecord) throws {
+        try withUnsafeBytes(of: record.envelope.messageID.uuid.uuid) { try bind(insertOutbox, 1, blob: $0) }
+        try bind(insertOutbox, 2, int: Int64(record.hopCount))
+        try bind(insertOutbox, 3, text: record.outbox.map(\.description).joined(separator: " "))
+        try bind(insertOutbox, 4, int: record.envelope.ackTS?.microseconds ?? record.envelope.originTS.microseconds)
+        try record.json.withUnsafeBytes { try bind(insertOutbox, 5, blob: $0) }
+        try step(insertOutbox)
+    }
+
+    private func promoteRow(_ record: LogRecord) throws -> Bool {
+        try withUnsafeBytes(of: record.envelope.messageID.uuid.uuid) { try bind(promote, 1, blob: $0) }
+        try step(promote)
+        return sqlite_nio_sqlite3_changes(db) > 0
+    }
+
+    private func writeDeadLetter(_ letter: DeadLetter) throws {
+        try withUnsafeBytes(of: letter.messageID.uuid.uuid) { try bind(insertDeadLetter, 1, blob: $0) }
+        try bind(insertDeadLetter, 2, int: letter.at.microseconds)
+        try bind(insertDeadLetter, 3, text: letter.reason)
+        try bind(insertDeadLetter, 4, text: letter.targets.map(\.description).joined(separator: " "))
+        if let json = letter.json { try json.withUnsafeBytes { try bind(insertDeadLetter, 5, blob: $0) } } else { try bindNull(insertDeadLetter, 5) }
+        try step(insertDeadLetter)
     }
 
     /// Binds one message row and steps; true when a row was inserted.
@@ -129,7 +174,13 @@ final class SQLiteBatchWriter: @unchecked Sendable {
     }
 
     func close() {
-        for statement in [insertMessage, insertMessageRaw, insertSubject] { sqlite_nio_sqlite3_finalize(statement) }
+        for statement in [insertMessage, insertMessageRaw, insertSubject, insertOutbox, promote, deleteOutbox, insertDeadLetter] {
+            sqlite_nio_sqlite3_finalize(statement)
+        }
+        insertOutbox = nil
+        promote = nil
+        deleteOutbox = nil
+        insertDeadLetter = nil
         insertMessage = nil
         insertMessageRaw = nil
         insertSubject = nil

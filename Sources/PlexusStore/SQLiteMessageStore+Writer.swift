@@ -10,10 +10,10 @@ extension SQLiteMessageStore {
     func runWriter(nextSeq start: Int64) async {
         var nextSeq = start
         var walBytesSinceCheckpoint = 0
-        while let batch = await nextBatch() {
+        while let (batch, releases, deadLetters) = await nextBatch() {
             let rows = batch.reduce(0) { $0 + $1.records.count }
             do {
-                let committed = try await commit(batch, firstSeq: nextSeq)
+                let committed = try await batchWriter.commit(batch.map(\.records), firstSeq: nextSeq, releases: releases, deadLetters: deadLetters)
                 nextSeq = committed.nextSeq
                 // Acknowledge-after-commit: callers resume only now that COMMIT has returned.
                 for (append, result) in zip(batch, committed.outcomes) {
@@ -40,28 +40,38 @@ extension SQLiteMessageStore {
                 for append in batch {
                     append.continuation.resume(throwing: failure)
                 }
+                // Releases and dead letters are retried with the next batch.
+                state.withLock { state in
+                    state.releases = releases + state.releases
+                    state.deadLetters = deadLetters + state.deadLetters
+                }
             }
         }
     }
 
     /// The next batch of queued appends, waiting while the queue is empty; nil once the store is
     /// closed and the queue drained.
-    private func nextBatch() async -> [PendingAppend]? {
+    private func nextBatch() async -> ([PendingAppend], [MessageID], [DeadLetter])? {
         while true {
-            enum Step { case batch([PendingAppend]), finished, wait }
+            enum Step { case batch([PendingAppend], [MessageID], [DeadLetter]), finished, wait }
             let step: Step = state.withLock { state in
-                if !state.pending.isEmpty { return .batch(state.takeBatch(maxRows: options.maxBatchRows)) }
+                if !state.pending.isEmpty || !state.releases.isEmpty || !state.deadLetters.isEmpty {
+                    let releases = state.releases, letters = state.deadLetters
+                    state.releases = []
+                    state.deadLetters = []
+                    return .batch(state.takeBatch(maxRows: options.maxBatchRows), releases, letters)
+                }
                 return state.closed ? .finished : .wait
             }
             switch step {
-            case .batch(let batch):
-                return batch
+            case .batch(let batch, let releases, let letters):
+                return (batch, releases, letters)
             case .finished:
                 return nil
             case .wait:
                 await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                     let ready = state.withLock { state in
-                        if !state.pending.isEmpty || state.closed { return true }
+                        if !state.pending.isEmpty || !state.releases.isEmpty || !state.deadLetters.isEmpty || state.closed { return true }
                         state.writerWakeup = continuation
                         return false
                     }
@@ -71,8 +81,4 @@ extension SQLiteMessageStore {
         }
     }
 
-    /// Writes one batch in one transaction: one job on the thread pool, whatever its size.
-    private func commit(_ batch: [PendingAppend], firstSeq: Int64) async throws -> SQLiteBatchWriter.Committed {
-        try await batchWriter.commit(batch.map(\.records), firstSeq: firstSeq)
-    }
 }

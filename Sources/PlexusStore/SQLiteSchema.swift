@@ -55,6 +55,35 @@ enum SQLiteSchema {
                 """,
             ]
         ),
+        Migration(
+            version: 2,
+            summary: "forwarding outbox and dead letters",
+            statements: [
+                // Messages this node holds until every next hop acknowledged them (docs/routing.md).
+                // Written in the same transaction as the log row, so custody is never acked
+                // upstream before it is durable here. body duplicates the log's: an outbox row
+                // stands alone, and most rows live for milliseconds.
+                """
+                CREATE TABLE outbox (
+                    message_uuid BLOB PRIMARY KEY,
+                    hop_count INTEGER NOT NULL,
+                    targets TEXT NOT NULL,
+                    enqueued_at INTEGER NOT NULL,
+                    body BLOB NOT NULL
+                ) WITHOUT ROWID
+                """,
+                """
+                CREATE TABLE dead_letters (
+                    id INTEGER PRIMARY KEY,
+                    message_uuid BLOB NOT NULL,
+                    at INTEGER NOT NULL,
+                    reason TEXT NOT NULL,
+                    targets TEXT NOT NULL,
+                    body BLOB
+                )
+                """,
+            ]
+        ),
     ]
 
     static var latestVersion: Int { migrations.last?.version ?? 0 }

@@ -116,7 +116,11 @@ extension MeshCore {
     /// topped up to `maxLinkHealthPeers` from the other measured members in a stable order (by
     /// hash of the pair), so the set changes only with churn.
     func linkSample() -> [String: LinkStat] {
-        let usable = links.filter { active.contains($0.key) && $0.value.samples >= settings.linkHealthMinSamples }
+        // With forwarding neighbours configured, only those links matter for routing.
+        let neighbors: [String]? = if case .array(let list)? = ownRecord["neighbors"] { list.compactMap(\.stringValue) } else { nil }
+        let usable = links.filter {
+            active.contains($0.key) && $0.value.samples >= settings.linkHealthMinSamples && Namespace.matches(neighbors, $0.key.rawValue)
+        }
         var out: [String: LinkStat] = [:]
         for peer in publishedLinks.keys {
             if let stat = usable[NodeID(peer)] { out[peer] = stat }

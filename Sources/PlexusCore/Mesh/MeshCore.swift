@@ -181,6 +181,14 @@ public struct MeshCore: Sendable {
         return publishOwn(kind: kind, id: id, value: value, now: now) + armEagerGossip(now: now)
     }
 
+    /// Announces the topic patterns this node has local interest in (stream subscribers, push
+    /// subscriptions, edges), so origins send it matching messages; none withdraws the entry.
+    public mutating func setInterest(_ patterns: [String], now: MeshInstant) -> [MeshDirective] {
+        let value: JSONValue? = patterns.isEmpty ? nil : ["patterns": .array(patterns.sorted().map { .string($0) })]
+        guard registry[RegistryKey(owner: me, kind: .interest, id: me.rawValue)]?.value != value else { return [] }
+        return publishOwn(kind: .interest, id: me.rawValue, value: value, now: now) + armEagerGossip(now: now)
+    }
+
     /// The shell's latest load figures; published when they move enough (see settings).
     public mutating func updateHealth(load: Double, queueDepth: Int) {
         health = NodeHealth(load: load, queueDepth: queueDepth)

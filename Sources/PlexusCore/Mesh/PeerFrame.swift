@@ -19,6 +19,10 @@ public enum PeerFrame: Sendable, Equatable {
     /// Sent before an orderly close, or before closing for a protocol error (then `reason` is the
     /// error's message), so the other side logs why rather than just "connection reset".
     case goodbye(reason: String)
+    /// A message handed on for forwarding or delivery (docs/routing.md).
+    case data(DataFrame)
+    /// Custody acknowledgements for data frames, batched.
+    case acks([DataAck])
 
     /// The frame format version in every header. A node that sees another version closes the
     /// link: the length prefix of a different version cannot be trusted to frame the stream.
@@ -34,6 +38,7 @@ public enum PeerFrame: Sendable, Equatable {
 
     enum LinkTag: UInt8 {
         case hello = 0x40, heartbeat, heartbeatAck, goodbye
+        case data = 0x50, acks
     }
 
     // MARK: - Encoding
@@ -63,6 +68,8 @@ public enum PeerFrame: Sendable, Equatable {
         case .mesh: 64
         case .heartbeat, .heartbeatAck: Self.headerSize + 1 + 8
         case .goodbye(let reason): Self.headerSize + 1 + 2 + min(reason.utf8.count, Self.maxReasonBytes)
+        case .data(let d): Self.headerSize + 1 + 16 + 8 + 1 + 3 + d.targets.reduce(0) { $0 + 2 + $1.rawValue.utf8.count } + 5 + d.payload.count
+        case .acks(let a): Self.headerSize + 1 + 3 + a.count * 24
         }
     }
 
@@ -85,6 +92,12 @@ public enum PeerFrame: Sendable, Equatable {
         case .goodbye(let reason):
             w.u8(LinkTag.goodbye.rawValue)
             w.blob(Self.truncatedUTF8(reason, to: Self.maxReasonBytes))
+        case .data(let frame):
+            w.u8(LinkTag.data.rawValue)
+            frame.write(into: &w)
+        case .acks(let acks):
+            w.u8(LinkTag.acks.rawValue)
+            DataAck.write(acks, into: &w)
         }
     }
 
@@ -127,6 +140,10 @@ public enum PeerFrame: Sendable, Equatable {
                 frame = .heartbeatAck(nonce: try r.u64("nonce"))
             case .goodbye:
                 frame = .goodbye(reason: try r.string("reason", max: maxReasonBytes))
+            case .data:
+                frame = .data(try DataFrame.read(&r, maxPayload: body.count))
+            case .acks:
+                frame = .acks(try DataAck.read(&r))
             }
         } catch {
             throw .malformed(name(of: linkTag), error)
@@ -141,6 +158,8 @@ public enum PeerFrame: Sendable, Equatable {
         case .heartbeat: "heartbeat"
         case .heartbeatAck: "heartbeat ack"
         case .goodbye: "goodbye"
+        case .data: "data"
+        case .acks: "acks"
         }
     }
 }

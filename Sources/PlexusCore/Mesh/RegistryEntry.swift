@@ -1,6 +1,6 @@
 /// The kinds of record the gossiped registry holds. The raw value is the wire tag.
 public enum RegistryKind: UInt8, Sendable, Hashable, Comparable, CaseIterable, CustomStringConvertible {
-    case node = 1, subject = 2, backbone = 3, nodeHealth = 4, linkHealth = 5
+    case node = 1, subject = 2, backbone = 3, nodeHealth = 4, linkHealth = 5, interest = 6
 
     public static func < (a: RegistryKind, b: RegistryKind) -> Bool { a.rawValue < b.rawValue }
 
@@ -11,11 +11,12 @@ public enum RegistryKind: UInt8, Sendable, Hashable, Comparable, CaseIterable, C
         case .backbone: "backbone"
         case .nodeHealth: "node_health"
         case .linkHealth: "link_health"
+        case .interest: "interest"
         }
     }
 
     /// Kinds whose id must be the owner's own node id.
-    public var isPerNode: Bool { self == .node || self == .nodeHealth || self == .linkHealth }
+    public var isPerNode: Bool { self == .node || self == .nodeHealth || self == .linkHealth || self == .interest }
 }
 
 /// Version of an owner's entries: `generation` rises on every start of the owner (its start time

@@ -65,7 +65,7 @@ public struct Namespace: Sendable, Equatable {
     /// kinds are checked at admission; a backbone's `cluster_id` must also be an allowed cluster.
     public func allows(kind: RegistryKind, id: String, value: JSONValue?) -> Bool {
         switch kind {
-        case .node, .nodeHealth, .linkHealth:
+        case .node, .nodeHealth, .linkHealth, .interest:
             return true
         case .subject:
             return Self.matches(subjects, id)

@@ -1,0 +1,71 @@
+/// Whom a held message still has to reach: a node (a destination subject's home, a node with
+/// interest in the topic) or, at the origin only, a subject whose home is not known yet.
+public enum RouteTarget: Sendable, Hashable, Comparable, CustomStringConvertible {
+    case node(NodeID)
+    case subject(String)
+
+    /// The durable form (outbox rows, dead letters): `node:<id>` or `subject:<id>`.
+    public var description: String {
+        switch self {
+        case .node(let id): "node:\(id.rawValue)"
+        case .subject(let s): "subject:\(s)"
+        }
+    }
+
+    public init?(_ text: String) {
+        if text.hasPrefix("node:") { self = .node(NodeID(String(text.dropFirst(5)))) }
+        else if text.hasPrefix("subject:") { self = .subject(String(text.dropFirst(8))) }
+        else { return nil }
+    }
+
+    public static func < (a: RouteTarget, b: RouteTarget) -> Bool { a.description < b.description }
+}
+
+/// What the forwarding core asks its shell to do.
+public enum ForwardDirective: Sendable, Equatable {
+    case send(DataFrame, to: NodeID)
+    case ack(DataAck, to: NodeID)
+    /// Hand to local recipients (subject sessions, push subscriptions, topic subscribers).
+    case deliver(MessageID)
+    /// Every target was acknowledged downstream: drop the message from the durable outbox.
+    case released(MessageID)
+    /// Given up on these targets (expired, over the hop limit, no such subject): record a
+    /// dead letter with the reason and drop the message from the outbox.
+    case deadLetter(MessageID, targets: [RouteTarget], reason: String)
+    case schedule(RoutingTimer, after: Duration)
+}
+
+public enum RoutingTimer: Sendable, Hashable {
+    case retry(token: UInt64)
+}
+
+/// The core's verdict on a message offered for custody.
+public enum Admission: Sendable, Equatable {
+    /// New to this node (or new targets): log it durably with `role`, hold `targets` in the
+    /// outbox, then call `persisted`. `deliverHere`: this node hosts a recipient.
+    case accepted(role: LogRole, deliverHere: Bool, targets: [RouteTarget])
+    /// Already held or handled: nothing to log; the ack is in the directives (or follows when
+    /// the earlier copy is durable).
+    case duplicate
+    /// The outbox is full: not acknowledged, so the sender keeps it and retries.
+    case busy
+    /// Never to be forwarded (over the hop limit, nothing to deliver). Acknowledged so the
+    /// sender stops; the shell records a dead letter with `reason`.
+    case refused(String)
+}
+
+/// Counters of the forwarding core (shown in `/v1/routes` and the simulator's report).
+public struct ForwardingStats: Sendable, Equatable {
+    public var originated = 0
+    public var accepted = 0
+    public var duplicates = 0
+    public var transmissions = 0
+    public var retransmissions = 0
+    public var timeouts = 0
+    public var acksReceived = 0
+    public var delivered = 0
+    public var released = 0
+    public var deadLettered = 0
+    public var busy = 0
+    public init() {}
+}

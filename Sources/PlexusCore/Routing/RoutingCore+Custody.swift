@@ -1,0 +1,192 @@
+import Collections
+
+extension RoutingCore {
+    /// A message entering the mesh here. Recipients are the homes of `destinations` plus every
+    /// node with interest in `topic`; subjects with no known home yet stay targets by name and
+    /// are resolved when their home is announced.
+    public mutating func originate(_ id: MessageID, payload: [UInt8], destinations: [String], topic: String,
+                                   now: MeshInstant) -> Admission {
+        guard held[id] == nil, handled[id] == nil else {
+            stats.duplicates += 1
+            return .duplicate
+        }
+        guard held.count < settings.outboxLimit else {
+            stats.busy += 1
+            return .busy
+        }
+        var targets: OrderedSet<RouteTarget> = []
+        var deliverHere = false
+        for subject in destinations {
+            if let home = home(of: subject) {
+                if home == me { deliverHere = true } else { targets.append(.node(home)) }
+            } else {
+                targets.append(.subject(subject))
+            }
+        }
+        for node in graph.interested(in: topic) {
+            if node == me { deliverHere = true } else { targets.append(.node(node)) }
+        }
+        stats.originated += 1
+        remember(id, [me])
+        hold(id, payload: payload, hopCount: 0, targets: Array(targets), now: now, deliverHere: deliverHere)
+        return .accepted(role: .origin, deliverHere: deliverHere, targets: Array(targets))
+    }
+
+    /// A data frame from peer `from`.
+    public mutating func receive(_ frame: DataFrame, from: NodeID, now: MeshInstant) -> (Admission, [ForwardDirective]) {
+        let ack = DataAck(id: frame.id, transmission: frame.transmission)
+        // New to this node: itself, unless already delivered here; another target, unless it is
+        // holding it for that target right now. A target it held once and handed on is taken
+        // again: the copy is coming back because the node it went to is asking for help (it
+        // restarted, or its next hop failed), and acking it as a duplicate would drop it.
+        let delivered = handled[frame.id]?.contains(me) ?? false
+        let holding = held[frame.id]?.pending
+        let fresh = frame.targets.filter { $0 == me ? !delivered : holding?[.node($0)] == nil }.uniqued()
+        if fresh.isEmpty {
+            stats.duplicates += 1
+            if let h = held[frame.id], !h.durable {
+                held[frame.id]!.acksOwed.append((ack, from))
+                return (.duplicate, [])
+            }
+            return (.duplicate, [.ack(ack, to: from)])
+        }
+        if Int(frame.hopCount) >= settings.hopLimit {
+            stats.deadLettered += 1
+            return (.refused("over the hop limit of \(settings.hopLimit) nodes"), [.ack(ack, to: from)])
+        }
+        guard held.count < settings.outboxLimit || fresh == [me] else {
+            stats.busy += 1
+            return (.busy, [])
+        }
+        stats.accepted += 1
+        let deliverHere = fresh.contains(me)
+        if deliverHere { remember(frame.id, [me]) }
+        let onward = fresh.filter { $0 != me }.map { RouteTarget.node($0) }
+        if var h = held[frame.id] {
+            // Already holding it for other targets: add these (its log entry exists).
+            for t in onward where h.pending[t] == nil { h.pending[t] = TargetState(notBefore: now) }
+            h.acksOwed.append((ack, from))
+            h.deliverHere = h.deliverHere || deliverHere
+            held[frame.id] = h
+        } else {
+            hold(frame.id, payload: frame.payload, hopCount: frame.hopCount, targets: onward, now: now, deliverHere: deliverHere)
+            held[frame.id]!.acksOwed.append((ack, from))
+            held[frame.id]!.from = from
+        }
+        return (.accepted(role: deliverHere ? .destination : .relay, deliverHere: deliverHere, targets: onward), [])
+    }
+
+    /// The shell made `id` durable (logged, in the outbox): acknowledge upstream, deliver and
+    /// forward. `payload` replaces the one held (the shell appended this node to `hops`).
+    public mutating func persisted(_ id: MessageID, payload: [UInt8]? = nil, now: MeshInstant) -> [ForwardDirective] {
+        guard var h = held[id], !h.durable else { return [] }
+        h.durable = true
+        if let payload { h.payload = payload }
+        var out: [ForwardDirective] = h.acksOwed.map { .ack($0.0, to: $0.1) }
+        h.acksOwed = []
+        if h.deliverHere {
+            out.append(.deliver(id))
+            stats.delivered += 1
+            h.deliverHere = false
+        }
+        held[id] = h
+        if h.pending.isEmpty {
+            held[id] = nil
+            out.append(.released(id))
+        } else {
+            ready.append(id)
+        }
+        return out + dispatch(now: now)
+    }
+
+    /// The shell refused the payload (it is not a valid envelope): acknowledge it upstream so
+    /// the sender stops, and never forward it. The shell records the dead letter.
+    public mutating func discard(_ id: MessageID) -> [ForwardDirective] {
+        guard let h = held.removeValue(forKey: id) else { return [] }
+        ready.remove(id)
+        stats.deadLettered += 1
+        return h.acksOwed.map { .ack($0.0, to: $0.1) }
+    }
+
+    /// The shell could not make `id` durable: forget it, so the sender's retransmission (or
+    /// the client's retry) is taken afresh.
+    public mutating func abandon(_ id: MessageID) {
+        held[id] = nil
+        handled[id] = nil
+        ready.remove(id)
+    }
+
+    /// Held messages read back from the durable outbox after a restart.
+    public mutating func restore(_ id: MessageID, payload: [UInt8], hopCount: UInt8, targets: [RouteTarget], now: MeshInstant) {
+        guard held[id] == nil, !targets.isEmpty else { return }
+        hold(id, payload: payload, hopCount: hopCount, targets: targets, now: now, deliverHere: false)
+        held[id]!.durable = true
+        ready.append(id)
+    }
+
+    /// Acks from `from` for transmissions it made durable.
+    public mutating func acked(_ acks: [DataAck], from: NodeID, now: MeshInstant) -> [ForwardDirective] {
+        var out: [ForwardDirective] = []
+        failedHops[from] = nil
+        defer { silentSince[from] = flightsByHop[from]?.isEmpty == false ? now : nil }
+        for ack in acks {
+            guard let flight = flights.removeValue(forKey: ack.transmission), flight.id == ack.id, flight.hop == from else { continue }
+            flightsByHop[from]?.remove(ack.transmission)
+            stats.acksReceived += 1
+            let ms = (now - flight.sentAt).secondsDouble * 1000
+            if ackTimers[from] == nil { ackTimers[from] = AckTimer(smoothed: ms, variance: ms / 2) } else { ackTimers[from]!.sample(ms) }
+            ackBackoff[from] = nil
+            guard var h = held[flight.id] else { continue }
+            for t in flight.targets { h.pending[.node(t)] = nil }
+            if h.pending.isEmpty, h.durable {
+                held[flight.id] = nil
+                stats.released += 1
+                out.append(.released(flight.id))
+            } else {
+                held[flight.id] = h
+            }
+        }
+        // Room opened in `from`'s window: messages waiting for it go now.
+        if var waiting = windowWaiting[from], !waiting.isEmpty {
+            let room = settings.maxInFlightPerHop - (flightsByHop[from]?.count ?? 0)
+            for id in waiting.prefix(max(room, 0)) { ready.append(id) }
+            waiting.removeFirst(min(max(room, 0), waiting.count))
+            windowWaiting[from] = waiting.isEmpty ? nil : waiting
+            return out + dispatch(now: now)
+        }
+        return out
+    }
+
+    /// Messages currently held, for `/v1/routes` and the simulator.
+    public var heldCount: Int { held.count }
+
+    /// Held messages with their remaining targets, oldest first.
+    public var outbox: [(id: MessageID, targets: [RouteTarget])] {
+        held.map { ($0.key, Array($0.value.pending.keys)) }
+    }
+
+    mutating func hold(_ id: MessageID, payload: [UInt8], hopCount: UInt8, targets: [RouteTarget], now: MeshInstant, deliverHere: Bool) {
+        var pending: OrderedDictionary<RouteTarget, TargetState> = [:]
+        for t in targets { pending[t] = TargetState(notBefore: now) }
+        held[id] = Held(payload: payload, hopCount: hopCount, pending: pending, expires: now + settings.expiry,
+                        durable: false, deliverHere: deliverHere)
+    }
+
+    mutating func remember(_ id: MessageID, _ targets: [NodeID]) {
+        handled[id, default: []].append(contentsOf: targets)
+        if handled.count > settings.dedupeWindow { handled.removeFirst(handled.count - settings.dedupeWindow) }
+    }
+
+    /// Where a subject lives: the first of its homes that is up, else the first known.
+    func home(of subject: String) -> NodeID? {
+        guard let homes = graph.homes[subject] else { return nil }
+        return homes.first { graph.up.contains($0) } ?? homes.first
+    }
+}
+
+extension Sequence where Element: Hashable {
+    func uniqued() -> [Element] {
+        var seen = Set<Element>()
+        return filter { seen.insert($0).inserted }
+    }
+}

@@ -1,0 +1,184 @@
+import Collections
+
+extension RoutingCore {
+    /// The retry timer fired: missed acks move their messages to another hop, parked messages
+    /// look for a route again.
+    public mutating func timerFired(_ timer: RoutingTimer, now: MeshInstant) -> [ForwardDirective] {
+        guard case .retry(let token) = timer, token == retryToken else { return [] }
+        retryAt = nil
+        while let d = deadlines.min, d.at <= now {
+            _ = deadlines.popMin()
+            guard let flight = flights.removeValue(forKey: d.sequence) else { continue }
+            flightsByHop[flight.hop]?.remove(d.sequence)
+            stats.timeouts += 1
+            // A hop that still acks other messages is slow, not gone: back its timeout off (as
+            // TCP does) and send again there. Only a hop silent for longer than `failAfter` is
+            // failed over, so a busy next hop is not buried in copies on every path at once.
+            if let since = silentSince[flight.hop], now - since >= failAfter(flight.hop) {
+                failHop(flight.hop, now: now)
+                requeue(flight, transmission: d.sequence, now: now, immediately: true)
+            } else {
+                ackBackoff[flight.hop] = min((ackBackoff[flight.hop] ?? 1) * 2, 64)
+                requeue(flight, transmission: d.sequence, now: now, immediately: true)
+            }
+        }
+        while let p = parked.min, p.at <= now {
+            _ = parked.popMin()
+            if held[p.id] != nil { ready.append(p.id) }
+        }
+        return dispatch(now: now)
+    }
+
+    /// Everything in flight on `hop` is given up on there and goes back to be routed afresh.
+    mutating func failHop(_ hop: NodeID, now: MeshInstant) {
+        failedHops[hop] = now + settings.failedHopHold
+        silentSince[hop] = nil
+        ackBackoff[hop] = nil
+        releaseWindow(of: hop)
+        guard let transmissions = flightsByHop.removeValue(forKey: hop) else { return }
+        for tx in transmissions {
+            guard let flight = flights.removeValue(forKey: tx) else { continue }
+            requeue(flight, transmission: tx, now: now, immediately: true)
+        }
+    }
+
+    /// Messages waiting for `hop`'s window go back to be routed (to the alternative).
+    mutating func releaseWindow(of hop: NodeID) {
+        guard let waiting = windowWaiting.removeValue(forKey: hop) else { return }
+        for id in waiting { ready.append(id) }
+    }
+
+    mutating func requeue(_ flight: Flight, transmission: UInt64, now: MeshInstant, immediately: Bool = false) {
+        guard var h = held[flight.id] else { return }
+        for t in flight.targets {
+            guard var state = h.pending[.node(t)], state.transmission == transmission else { continue }
+            state.transmission = nil
+            state.attempts += 1
+            // The first retry goes out at once (to the alternative); later ones back off, unless
+            // the ack timeout (already backed off) did the waiting.
+            state.notBefore = immediately || state.attempts <= 1 ? now : now + backoff(state.attempts)
+            h.pending[.node(t)] = state
+        }
+        held[flight.id] = h
+        ready.append(flight.id)
+    }
+
+    func backoff(_ attempts: Int) -> Duration {
+        let ms = min(settings.maxRetryInterval.secondsDouble * 1000, 100 * Double(1 << min(attempts - 1, 16)))
+        return .nanoseconds(Int64(ms * 1e6))
+    }
+
+    func isFailed(_ hop: NodeID, now: MeshInstant) -> Bool {
+        failedHops[hop].map { now < $0 } ?? false
+    }
+
+    /// The neighbour to hand a message for `destination` to: the route's next hop unless it
+    /// recently missed an ack, then the alternative.
+    /// Split horizon: not straight back to the peer it came from (`from`) while the
+    /// alternative is usable.
+    func nextHop(_ destination: NodeID, _ table: RouteTable, from: NodeID?, now: MeshInstant) -> NodeID? {
+        guard let route = table[destination] else { return nil }
+        let usableAlternative = route.alternative.flatMap { isFailed($0, now: now) ? nil : $0 }
+        if !isFailed(route.nextHop, now: now), route.nextHop != from || usableAlternative == nil { return route.nextHop }
+        return usableAlternative ?? route.nextHop
+    }
+
+    /// Sends what is ready: per message, its targets grouped by next hop, one frame per hop.
+    /// (Shells call it after `restore`.)
+    public mutating func dispatch(now: MeshInstant) -> [ForwardDirective] {
+        var out: [ForwardDirective] = []
+        let table = routes()
+        var budget = settings.maxSendsPerTick
+        while budget > 0, let id = ready.first {
+            ready.removeFirst()
+            guard var h = held[id], h.durable else { continue }
+            if now >= h.expires {
+                let targets = Array(h.pending.keys)
+                held[id] = nil
+                stats.deadLettered += 1
+                out.append(.deadLetter(id, targets: targets, reason: "not handed on within \(settings.expiry)"))
+                continue
+            }
+            var groups: OrderedDictionary<NodeID, [NodeID]> = [:]
+            var wake: MeshInstant?
+            for target in Array(h.pending.keys) {
+                guard let state = h.pending[target], state.transmission == nil else { continue }
+                if state.notBefore > now {
+                    wake = min(wake ?? state.notBefore, state.notBefore)
+                    continue
+                }
+                var destination: NodeID
+                switch target {
+                case .node(let node):
+                    destination = node
+                case .subject(let subject):
+                    guard let home = home(of: subject) else {
+                        wake = min(wake ?? .init(nanoseconds: .max), now + settings.maxRetryInterval)
+                        continue
+                    }
+                    h.pending[target] = nil
+                    if home == me {
+                        out.append(.deliver(id))
+                        stats.delivered += 1
+                        continue
+                    }
+                    guard h.pending[.node(home)] == nil else { continue }
+                    h.pending[.node(home)] = TargetState(notBefore: now)
+                    destination = home
+                }
+                guard let hop = nextHop(destination, table, from: h.from, now: now) else {
+                    // No path (partitioned, or the destination is down): wait for the graph to
+                    // change, or look again after a backoff.
+                    h.pending[.node(destination)]!.attempts += 1
+                    let at = now + backoff(h.pending[.node(destination)]!.attempts)
+                    wake = min(wake ?? at, at)
+                    continue
+                }
+                if (flightsByHop[hop]?.count ?? 0) >= settings.maxInFlightPerHop {
+                    windowWaiting[hop, default: []].append(id)
+                    continue
+                }
+                groups[hop, default: []].append(destination)
+            }
+            for (hop, targets) in groups {
+                let tx = nextTransmission
+                nextTransmission += 1
+                var retransmission = false
+                for t in targets {
+                    retransmission = retransmission || h.pending[.node(t)]!.attempts > 0
+                    h.pending[.node(t)]!.transmission = tx
+                }
+                flights[tx] = Flight(id: id, hop: hop, targets: targets, sentAt: now, retransmission: retransmission)
+                flightsByHop[hop, default: []].append(tx)
+                if silentSince[hop] == nil { silentSince[hop] = now }
+                deadlines.insert(Deadline(at: now + ackTimeout(hop), sequence: tx, id: id))
+                stats.transmissions += 1
+                if retransmission { stats.retransmissions += 1 }
+                budget -= 1
+                out.append(.send(DataFrame(id: id, transmission: tx, hopCount: h.hopCount &+ 1, targets: targets, payload: h.payload), to: hop))
+            }
+            if let wake {
+                parked.insert(Deadline(at: wake, sequence: nextTransmission, id: id))
+                nextTransmission += 1
+            }
+            if h.pending.isEmpty {
+                held[id] = nil
+                stats.released += 1
+                out.append(.released(id))
+            } else {
+                held[id] = h
+            }
+        }
+        return out + armRetry(now: now)
+    }
+
+    /// Arms the retry timer for the earliest deadline, parked message or leftover ready work.
+    mutating func armRetry(now: MeshInstant) -> [ForwardDirective] {
+        var earliest = [deadlines.min?.at, parked.min?.at].compactMap { $0 }.min()
+        if !ready.isEmpty { earliest = now }
+        guard let at = earliest, retryAt.map({ at < $0 }) ?? true else { return [] }
+        retryToken += 1
+        retryAt = at
+        return [.schedule(.retry(token: retryToken), after: max(.zero, at - now))]
+    }
+}

@@ -1,0 +1,173 @@
+import Collections
+import HeapModule
+
+/// Routing and store-and-forward of one node as a pure state machine: it keeps the routing
+/// graph and route table current from the mesh core, decides for every message which node
+/// takes it next, holds each message until every next hop has acknowledged custody, and moves
+/// it to the alternative route when a next hop fails.
+///
+/// Like `MeshCore`, every input takes `now` and returns directives; the real node and the
+/// simulator drive this same type. Durability is the shell's: an accepted message is held as
+/// not yet durable until the shell reports `persisted`, and only then are acks and sends
+/// released, so nothing is acknowledged upstream before it is safe here (docs/routing.md).
+public struct RoutingCore: Sendable {
+    public let me: NodeID
+    public var settings: RoutingSettings
+    public private(set) var graph: RoutingGraph
+    var table: RouteTable
+    var ownLinks: [NodeID: LinkStat] = [:]
+
+    /// Messages in this node's custody (the outbox), oldest first.
+    var held: OrderedDictionary<MessageID, Held> = [:]
+    /// Recent messages delivered (or originated) here: a copy arriving again is acknowledged, not
+    /// delivered twice. (Copies for other targets are duplicates only while held: see `receive`.)
+    var handled: OrderedDictionary<MessageID, [NodeID]> = [:]
+    var flights: [UInt64: Flight] = [:]
+    var flightsByHop: [NodeID: OrderedSet<UInt64>] = [:]
+    var nextTransmission: UInt64 = 1
+    var deadlines = Heap<Deadline>()
+    /// Held messages with targets to (re)send now.
+    var ready: OrderedSet<MessageID> = []
+    /// Held messages waiting for a route or backing off, by when to look again.
+    var parked = Heap<Deadline>()
+    var ackTimers: [NodeID: AckTimer] = [:]
+    /// Multiplier on a hop's ack timeout, doubled by each timeout and reset by a fresh sample.
+    var ackBackoff: [NodeID: Double] = [:]
+    /// Since when each next hop has had messages outstanding without acking any.
+    var silentSince: [NodeID: MeshInstant] = [:]
+    /// Next hops that missed an ack: avoided until the instant, or until they ack again.
+    var failedHops: [NodeID: MeshInstant] = [:]
+    /// Messages waiting for room in a next hop's window, re-readied as its acks arrive.
+    var windowWaiting: [NodeID: OrderedSet<MessageID>] = [:]
+    var retryToken: UInt64 = 0
+    var retryAt: MeshInstant?
+    public internal(set) var stats = ForwardingStats()
+
+    public init(me: NodeID, settings: RoutingSettings = RoutingSettings()) {
+        self.me = me
+        self.settings = settings
+        self.graph = RoutingGraph(me: me)
+        self.table = RouteTable(me: me)
+    }
+
+    // MARK: - Mesh state
+
+    /// Re-reads what changed in the mesh core: the owners whose registry entries changed and
+    /// the members whose status changed (from the core's directives), plus this node's own link
+    /// measurements. Returns sends for held messages whose route appeared or moved.
+    public mutating func meshChanged(_ mesh: MeshCore, owners: some Sequence<NodeID>, members: some Sequence<NodeID>, now: MeshInstant) -> [ForwardDirective] {
+        let before = graph.version
+        for owner in owners { graph.refresh(owner: owner, from: mesh.registry) }
+        for node in members { graph.setStatus(node, mesh.member(node)?.status ?? .dead) }
+        ownLinks = mesh.linkStats
+        guard graph.version != before else { return [] }
+        return rerouteAfterChange(now: now)
+    }
+
+    /// Reads the whole mesh core (at start, and in tests).
+    public mutating func syncAll(_ mesh: MeshCore, now: MeshInstant) -> [ForwardDirective] {
+        var owners = Set(mesh.registry.entries.keys.map(\.owner))
+        owners.formUnion(graph.nodes.keys)
+        return meshChanged(mesh, owners: owners.sorted(), members: mesh.members.keys.sorted(), now: now)
+    }
+
+    /// The route table, recomputed if the graph changed since.
+    public mutating func routes() -> RouteTable {
+        if table.graphVersion != graph.version {
+            table = RouteTable.compute(graph, ownLinks: ownLinks, settings: settings)
+        }
+        return table
+    }
+
+    /// A peer link broke: messages in flight on it move to their alternatives now.
+    public mutating func linkDown(_ node: NodeID, now: MeshInstant) -> [ForwardDirective] {
+        failHop(node, now: now)
+        return dispatch(now: now)
+    }
+
+    /// After the graph changed: in-flight messages on hops that are no longer up move at once;
+    /// parked ones look again.
+    mutating func rerouteAfterChange(now: MeshInstant) -> [ForwardDirective] {
+        _ = routes()
+        for hop in flightsByHop.keys.sorted() where !graph.up.contains(hop) {
+            failHop(hop, now: now)
+        }
+        // Parked messages were waiting for exactly this: look again now, not after their backoff.
+        while let p = parked.popMin() {
+            guard var h = held[p.id] else { continue }
+            for t in Array(h.pending.keys) where h.pending[t]!.transmission == nil { h.pending[t]!.notBefore = now }
+            held[p.id] = h
+            ready.append(p.id)
+        }
+        return dispatch(now: now)
+    }
+}
+
+extension RoutingCore {
+    struct Held: Sendable {
+        var payload: [UInt8]
+        var hopCount: UInt8
+        var pending: OrderedDictionary<RouteTarget, TargetState>
+        var expires: MeshInstant
+        var durable: Bool
+        /// Upstream transmissions to acknowledge once durable.
+        var acksOwed: [(DataAck, NodeID)] = []
+        var deliverHere = false
+        /// The peer it came from: not handed straight back there while another way exists.
+        var from: NodeID?
+    }
+
+    struct TargetState: Sendable {
+        var transmission: UInt64?
+        var notBefore: MeshInstant
+        var attempts = 0
+    }
+
+    struct Flight: Sendable {
+        var id: MessageID
+        var hop: NodeID
+        var targets: [NodeID]
+        var sentAt: MeshInstant
+        var retransmission: Bool
+    }
+
+    struct Deadline: Comparable, Sendable {
+        var at: MeshInstant
+        var sequence: UInt64
+        var id: MessageID
+        static func < (a: Deadline, b: Deadline) -> Bool { (a.at, a.sequence) < (b.at, b.sequence) }
+    }
+
+    /// Per-next-hop retransmission timeout from measured ack delays (RFC 6298's estimator).
+    struct AckTimer: Sendable {
+        var smoothed: Double
+        var variance: Double
+        mutating func sample(_ ms: Double) {
+            variance = 0.75 * variance + 0.25 * abs(smoothed - ms)
+            smoothed = 0.875 * smoothed + 0.125 * ms
+        }
+    }
+
+    /// How long to wait for `hop`'s ack before sending again.
+    func ackTimeout(_ hop: NodeID) -> Duration {
+        baseAckTimeout(hop).scaled(by: ackBackoff[hop] ?? 1)
+    }
+
+    func baseAckTimeout(_ hop: NodeID) -> Duration {
+        let ms: Double
+        if let t = ackTimers[hop] {
+            ms = t.smoothed + 4 * t.variance
+        } else {
+            // No ack seen yet: a generous multiple of the link's RTT (the receiver's disk is in the loop).
+            ms = 4 * (ownLinks[hop]?.rttMilliseconds ?? settings.unmeasuredRTTMilliseconds) + 200
+        }
+        let clamped = min(max(ms, settings.minAckTimeout.secondsDouble * 1000), settings.maxAckTimeout.secondsDouble * 1000)
+        return .nanoseconds(Int64(clamped * 1e6))
+    }
+
+    /// How long a next hop may stay silent (no ack at all) with messages outstanding before it
+    /// is failed over to the alternative: twice its usual ack timeout, at least `minFailSilence`.
+    func failAfter(_ hop: NodeID) -> Duration {
+        max(settings.minFailSilence, baseAckTimeout(hop) * 2)
+    }
+}

@@ -1,0 +1,45 @@
+/// Tunables of routing and forwarding. Defaults suit a LAN or a handful of WAN sites; the
+/// simulator and the real node share them (docs/routing.md explains each).
+public struct RoutingSettings: Sendable, Equatable {
+    /// Cost of a link nobody has measured yet, in milliseconds: high enough that a measured
+    /// link of ordinary latency is preferred, low enough that an unmeasured one is still used.
+    public var unmeasuredRTTMilliseconds = 10.0
+    /// Added per hop, so that among paths of similar latency the shorter one wins (on one LAN
+    /// every RTT is a fraction of a millisecond and would otherwise decide nothing).
+    public var hopPenaltyMilliseconds = 1.0
+    /// Added per unit of a transit node's published load.
+    public var loadPenaltyMilliseconds = 2.0
+    /// Loss above this makes a link unusable; below it cost grows as 1/(1-loss)² (the expected
+    /// transmissions of a message and its acknowledgement).
+    public var maxUsableLoss = 0.5
+
+    /// A message that has crossed this many nodes is not forwarded further (dead-lettered).
+    public var hopLimit = 16
+    /// Bounds of the retransmission timeout, which otherwise follows each next hop's measured
+    /// acknowledgement delay (smoothed delay + 4 × its deviation, as TCP does).
+    public var minAckTimeout: Duration = .milliseconds(250)
+    public var maxAckTimeout: Duration = .seconds(5)
+    /// A next hop that has not acked anything for this long while messages wait for it is
+    /// failed over to the alternative (see `RoutingCore.failAfter`).
+    public var minFailSilence: Duration = .milliseconds(500)
+    /// Retries of a target with no usable next hop (or one that keeps failing) back off up to this.
+    public var maxRetryInterval: Duration = .seconds(5)
+    /// How long a next hop that missed an acknowledgement is avoided in favour of the alternative
+    /// route (cleared early by any acknowledgement it sends).
+    public var failedHopHold: Duration = .seconds(10)
+    /// Most messages held for forwarding (the outbox). Beyond it origins refuse new messages
+    /// (503) and relays stop acknowledging, so upstream nodes keep them instead.
+    public var outboxLimit = 100_000
+    /// A message not handed on within this is dead-lettered (it is still in the log).
+    public var expiry: Duration = .seconds(24 * 3600)
+    /// Message ids remembered for de-duplication of retransmissions. The log's unique
+    /// `message_uuid` catches older duplicates at a destination.
+    public var dedupeWindow = 200_000
+    /// Most unacknowledged transmissions per next hop: beyond it messages wait for acks, so a
+    /// slow next hop (its disk, its link) slows its senders instead of overflowing its queues.
+    public var maxInFlightPerHop = 4_096
+    /// Most messages sent in one burst of the retry tick (keeps one tick's work bounded).
+    public var maxSendsPerTick = 4_096
+
+    public init() {}
+}

@@ -1,0 +1,61 @@
+import NIOCore
+import PlexusCore
+import SQLiteNIO
+
+/// The forwarding outbox and dead letters (docs/routing.md): written by the group-commit writer
+/// with the log, read back at start.
+extension SQLiteMessageStore {
+    public func release(_ ids: [MessageID]) {
+        guard !ids.isEmpty else { return }
+        wakeWriter { $0.releases.append(contentsOf: ids) }
+    }
+
+    public func deadLetter(_ letters: [DeadLetter]) {
+        guard !letters.isEmpty else { return }
+        wakeWriter { $0.deadLetters.append(contentsOf: letters) }
+    }
+
+    private func wakeWriter(_ change: (inout State) -> Void) {
+        let wake = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard !state.closed else { return nil }
+            change(&state)
+            defer { state.writerWakeup = nil }
+            return state.writerWakeup
+        }
+        wake?.resume()
+    }
+
+    public func outbox() async throws -> [OutboxEntry] {
+        try await withReader(doing: "reading the outbox") { connection in
+            try await connection.query("SELECT message_uuid, hop_count, targets, body FROM outbox ORDER BY enqueued_at").map { row in
+                guard let id = row.column("message_uuid").flatMap(SQLiteMessageSQL.messageID(from:)),
+                      let hops = row.column("hop_count")?.integer, let targets = row.column("targets")?.string,
+                      case .blob(let body)? = row.column("body")
+                else { throw StoreError(.corrupt, "an outbox row has a missing or malformed column: \(row)") }
+                return OutboxEntry(messageID: id, hopCount: UInt8(clamping: hops), targets: Self.targets(targets),
+                                   json: Array(buffer: body))
+            }
+        }
+    }
+
+    public func deadLetters(limit: Int) async throws -> [DeadLetter] {
+        try await withReader(doing: "reading dead letters") { connection in
+            try await connection.query("SELECT message_uuid, at, reason, targets, body FROM dead_letters ORDER BY id DESC LIMIT ?",
+                                       [.integer(limit)]).map { row in
+                guard let id = row.column("message_uuid").flatMap(SQLiteMessageSQL.messageID(from:)),
+                      let at = row.column("at")?.integer, let reason = row.column("reason")?.string,
+                      let targets = row.column("targets")?.string
+                else { throw StoreError(.corrupt, "a dead_letters row has a missing or malformed column: \(row)") }
+                let body: [UInt8]? = if case .blob(let b)? = row.column("body") { Array(buffer: b) } else { nil }
+                return DeadLetter(messageID: id, at: Timestamp(microseconds: Int64(at)), reason: reason, targets: Self.targets(targets), json: body)
+            }
+        }
+    }
+
+    /// Targets are stored space-separated (ids hold no spaces); a row extended by a later
+    /// append may name one twice.
+    static func targets(_ text: String) -> [RouteTarget] {
+        var seen = Set<RouteTarget>()
+        return text.split(separator: " ").compactMap { RouteTarget(String($0)) }.filter { seen.insert($0).inserted }
+    }
+}

@@ -1,0 +1,205 @@
+import Testing
+@testable import PlexusCore
+
+/// Chain a–b–c–d–e with a shortcut b–d: the shape of the real-process routing test.
+private let chain: [NodeID] = ["a", "b", "c", "d", "e"]
+private let chainLinks: [(NodeID, NodeID)] = [("a", "b"), ("b", "c"), ("c", "d"), ("d", "e"), ("b", "d")]
+
+@Suite struct RouteTableTests {
+    @Test func shortestPathTakesTheShortcutAndKeepsAnAlternative() {
+        var mesh = RoutingTestMesh(chain, links: chainLinks)
+        let a = mesh.cores["a"]!.routes()
+        #expect(a["e"]?.nextHop == "b")
+        #expect(a["e"]?.hops == 3)  // a–b–d–e
+        #expect(a["e"]?.alternative == nil)  // a has one neighbour
+        let b = mesh.cores["b"]!.routes()
+        #expect(b["e"]?.nextHop == "d")
+        #expect(b["e"]?.alternative == "c")
+        #expect(b["c"]?.nextHop == "c")
+        #expect(b["c"]?.alternative == "d")
+    }
+
+    @Test func aDeadNodeLeavesTheGraphAtOnce() {
+        var mesh = RoutingTestMesh(chain, links: chainLinks)
+        mesh.declareDead("d")
+        let b = mesh.cores["b"]!.routes()
+        #expect(b["e"] == nil)  // e hangs off d only
+        #expect(b["c"]?.nextHop == "c")
+        #expect(b["c"]?.alternative == nil)
+    }
+
+    @Test func fullMeshRoutesDirectly() {
+        var mesh = RoutingTestMesh(["a", "b", "c"], links: nil)
+        let a = mesh.cores["a"]!.routes()
+        #expect(a["c"]?.nextHop == "c")
+        #expect(a["c"]?.alternative == "b")
+    }
+
+    @Test func lossyLinksAreAvoidedAndTooLossyOnesUnused() {
+        var cost = RoutingSettings()
+        cost.maxUsableLoss = 0.5
+        var graph = RoutingGraph(me: "a")
+        var mesh = RoutingTestMesh(["a", "b", "c"], links: nil)
+        graph = mesh.cores["a"]!.graph
+        let lossy = RouteTable.compute(graph, ownLinks: ["c": LinkStat(rttMilliseconds: 1, loss: 0.6), "b": LinkStat(rttMilliseconds: 1, loss: 0)],
+                                       settings: cost)
+        #expect(lossy["c"]?.nextHop == "b")
+        #expect(lossy["c"]?.alternative == nil)
+    }
+
+    @Test func sameGraphSameTable() {
+        var one = RoutingTestMesh(chain, links: chainLinks)
+        var two = RoutingTestMesh(chain, links: chainLinks)
+        #expect(one.cores["c"]!.routes() == two.cores["c"]!.routes())
+    }
+}
+
+@Suite struct ForwardingTests {
+    @Test func directedMessageCrossesTheChainAndIsDeliveredOnce() {
+        var mesh = RoutingTestMesh(chain, links: chainLinks, subjects: ["e": ["agent-b"]])
+        mesh.originate(at: "a", mid(1), to: ["agent-b"])
+        mesh.deliverAll()
+        #expect(mesh.delivered["e"] == [mid(1)])
+        #expect(mesh.delivered.values.flatMap { $0 }.count == 1)
+        for id in chain { #expect(mesh.cores[id]!.heldCount == 0, "\(id) still holds it") }
+        // a→b, b→d, d→e: one transmission per hop.
+        #expect(chain.map { mesh.cores[$0]!.stats.transmissions }.reduce(0, +) == 3)
+    }
+
+    @Test func topicFanOutSendsOneCopyPerLink() {
+        var mesh = RoutingTestMesh(chain, links: chainLinks, interest: ["c": ["orders.>"], "d": ["orders.*"], "e": [">"]])
+        mesh.originate(at: "a", mid(2), topic: "orders.created")
+        mesh.deliverAll()
+        #expect(mesh.delivered["c"] == [mid(2)])
+        #expect(mesh.delivered["d"] == [mid(2)])
+        #expect(mesh.delivered["e"] == [mid(2)])
+        // a→b carries all three targets in one frame; b splits to c and d; d to e.
+        #expect(mesh.cores["a"]!.stats.transmissions == 1)
+        #expect(mesh.cores["b"]!.stats.transmissions == 2)
+        #expect(mesh.cores["d"]!.stats.transmissions == 1)
+    }
+
+    @Test func noInterestNoTraffic() {
+        var mesh = RoutingTestMesh(chain, links: chainLinks, interest: ["e": ["billing.>"]])
+        mesh.originate(at: "a", mid(3), topic: "orders.created")
+        #expect(mesh.wire.isEmpty)
+        #expect(mesh.cores["a"]!.heldCount == 0)
+    }
+
+    @Test func aMissedAckMovesTheMessageToTheAlternative() {
+        var mesh = RoutingTestMesh(chain, links: chainLinks, subjects: ["e": ["agent-b"]])
+        mesh.originate(at: "b", mid(4), to: ["agent-b"])
+        #expect(mesh.wire.map(\.to) == ["d"])
+        mesh.down.insert("d")
+        mesh.deliverAll()
+        // No ack from d: after the timeout b hands the message to c (its alternative).
+        mesh.advance(.seconds(2))
+        #expect(mesh.wire.last?.to == "c")
+        mesh.down.remove("d")
+        mesh.deliverAll()
+        #expect(mesh.delivered["e"] == [mid(4)])
+        #expect(mesh.cores["b"]!.stats.timeouts == 1)
+    }
+
+    @Test func aRetransmissionIsAckedButNotTakenTwice() {
+        var mesh = RoutingTestMesh(["a", "b"], links: nil, subjects: ["b": ["x"]])
+        mesh.originate(at: "a", mid(5), to: ["x"])
+        let frame = mesh.wire[0]
+        mesh.deliverAll()
+        mesh.wire.append(frame)
+        mesh.deliverAll()
+        #expect(mesh.delivered["b"] == [mid(5)])
+        #expect(mesh.cores["b"]!.stats.duplicates == 1)
+    }
+
+    @Test func withoutAPathMessagesWaitAndGoWhenItReturns() {
+        var mesh = RoutingTestMesh(chain, links: chainLinks, subjects: ["e": ["agent-b"]])
+        mesh.declareDead("d")
+        mesh.originate(at: "a", mid(6), to: ["agent-b"])
+        mesh.deliverAll()
+        // e is reachable only through d: a keeps it.
+        #expect(mesh.cores["a"]!.heldCount == 1)
+        #expect(mesh.wire.isEmpty)
+        #expect(mesh.delivered["e"] == nil)
+        // d comes back.
+        for id in chain where id != "d" {
+            var driver = CoreDriver(id, start: false)
+            driver.core = mesh.meshes[id]!
+            _ = driver.receive(.gossip([.alive(id: "d", incarnation: 1, address: "d")]), from: "d")
+            mesh.meshes[id] = driver.core
+            mesh.carry(mesh.cores[id]!.meshChanged(driver.core, owners: [NodeID](), members: ["d"], now: mesh.now), at: id)
+        }
+        mesh.deliverAll()
+        #expect(mesh.delivered["e"] == [mid(6)])
+    }
+
+    @Test func overTheHopLimitIsRefused() {
+        var settings = RoutingSettings()
+        settings.hopLimit = 2
+        var mesh = RoutingTestMesh(chain, links: chainLinks, subjects: ["e": ["agent-b"]], settings: settings)
+        mesh.originate(at: "a", mid(7), to: ["agent-b"])
+        mesh.deliverAll()
+        #expect(mesh.delivered["e"] == nil)
+        // a and b make two nodes: d, the third, refuses it (and acks, so b stops).
+        #expect(mesh.deadLetters.count == 1)
+        #expect(mesh.deadLetters.first?.0 == "d")
+        #expect(mesh.cores["b"]!.heldCount == 0)
+    }
+
+    @Test func unknownSubjectWaitsForItsHome() {
+        var mesh = RoutingTestMesh(["a", "b"], links: nil)
+        mesh.originate(at: "a", mid(8), to: ["late"])
+        #expect(mesh.cores["a"]!.outbox.first?.targets == [.subject("late")])
+        var driver = CoreDriver("a", start: false)
+        driver.core = mesh.meshes["a"]!
+        _ = driver.core.registry.apply(entry("b", .subject, "late", counter: 9, value: ["id": "late", "kind": "agent", "card": [:]]))
+        mesh.carry(mesh.cores["a"]!.meshChanged(driver.core, owners: ["b" as NodeID], members: [NodeID](), now: mesh.now), at: "a")
+        mesh.deliverAll()
+        #expect(mesh.delivered["b"] == [mid(8)])
+    }
+
+    @Test func expiredMessagesAreDeadLettered() {
+        var settings = RoutingSettings()
+        settings.expiry = .seconds(30)
+        var mesh = RoutingTestMesh(["a", "b"], links: nil, settings: settings)
+        mesh.originate(at: "a", mid(9), to: ["nobody"])
+        mesh.advance(.seconds(31))
+        mesh.advance(.seconds(5))
+        #expect(mesh.deadLetters.map(\.1) == [mid(9)])
+        #expect(mesh.cores["a"]!.heldCount == 0)
+    }
+
+    @Test func restoredMessagesAreSentAgain() {
+        var mesh = RoutingTestMesh(["a", "b"], links: nil, subjects: ["b": ["x"]])
+        var fresh = RoutingCore(me: "a")
+        _ = fresh.syncAll(mesh.meshes["a"]!, now: mesh.now)
+        fresh.restore(mid(10), payload: [1], hopCount: 0, targets: [.node("b")], now: mesh.now)
+        mesh.carry(fresh.dispatch(now: mesh.now), at: "a")
+        mesh.cores["a"] = fresh
+        mesh.deliverAll()
+        #expect(mesh.delivered["b"] == [mid(10)])
+        #expect(mesh.cores["a"]!.heldCount == 0)
+    }
+}
+
+@Suite struct DataFrameCodecTests {
+    @Test func roundTrip() throws {
+        let frame = PeerFrame.data(DataFrame(id: mid(1), transmission: 42, hopCount: 3, targets: ["acme/eu/n1", "beta/us/n2"], payload: Array("{}".utf8)))
+        let bytes = frame.encoded()
+        #expect(try PeerFrame.decode(body: Array(bytes.dropFirst(PeerFrame.headerSize))) == frame)
+        let acks = PeerFrame.acks([DataAck(id: mid(1), transmission: 42), DataAck(id: mid(2), transmission: 7)])
+        #expect(try PeerFrame.decode(body: Array(acks.encoded().dropFirst(PeerFrame.headerSize))) == acks)
+    }
+
+    @Test func truncatedAndForgedFramesAreErrorsNotTraps() {
+        let body = Array(PeerFrame.data(DataFrame(id: mid(1), transmission: 1, hopCount: 0, targets: ["n"], payload: [1, 2, 3])).encoded()
+            .dropFirst(PeerFrame.headerSize))
+        for cut in 1..<body.count {
+            #expect(throws: PeerFrameError.self) { try PeerFrame.decode(body: Array(body.prefix(cut))) }
+        }
+        // A target count far beyond the bytes left.
+        var forged = Array(body.prefix(1 + 16 + 8 + 1))
+        forged += [0xFF, 0xFF, 0xFF, 0x0F]
+        #expect(throws: PeerFrameError.self) { try PeerFrame.decode(body: forged) }
+    }
+}
