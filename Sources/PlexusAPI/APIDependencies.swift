@@ -14,6 +14,8 @@ public struct APIDependencies: Sendable {
     public var mesh: (any MeshAccess)?
     /// Inboxes of subjects attached to this node by a session.
     public var inboxes: SubjectInboxes
+    /// HTTP push subscriptions; nil serves none of their routes.
+    public var pushes: PushSubscriptions?
 
     public init(
         node: String,
@@ -23,8 +25,10 @@ public struct APIDependencies: Sendable {
         limits: IngestLimits,
         webSocketIngestWindow: Int = 256,
         mesh: (any MeshAccess)? = nil,
-        inboxes: SubjectInboxes = SubjectInboxes()
+        inboxes: SubjectInboxes = SubjectInboxes(),
+        pushes: PushSubscriptions? = nil
     ) {
+        self.pushes = pushes
         self.inboxes = inboxes
         self.mesh = mesh
         self.node = node

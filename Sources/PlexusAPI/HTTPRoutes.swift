@@ -60,6 +60,7 @@ public enum HTTPRoutes {
         if let mesh = deps.mesh {
             RegistryRoutes.add(to: router, mesh: mesh, limit: deps.limits.maxBodyBytes)
         }
+        PushRoutes.add(to: router, deps: deps)
         return router
     }
 

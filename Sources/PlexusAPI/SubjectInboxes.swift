@@ -44,8 +44,10 @@ public final class SubjectInboxes: Sendable {
 
     /// Queues `frame` (the message's wire JSON) for every attached subject among `subjects`
     /// and pushes it to connected sessions.
-    public func deliver(_ id: MessageID, to subjects: [String], frame: ByteBuffer) {
+    /// `opening`: subjects homed here whose inbox is created if it does not exist yet.
+    public func deliver(_ id: MessageID, to subjects: [String], frame: ByteBuffer, opening: [String] = []) {
         state.withLock { state in
+            for subject in opening where state.inboxes[subject] == nil { state.inboxes[subject] = Inbox() }
             for subject in subjects {
                 guard let inbox = state.inboxes[subject], inbox.pending[id] == nil else { continue }
                 inbox.pending[id] = frame

@@ -12,27 +12,35 @@ enum SubjectSessionRoute {
     static func add(to router: Router<BasicWebSocketRequestContext>, deps: APIDependencies) {
         router.ws("/v1/subjects/:subject_id/session") { inbound, outbound, context in
             let subject = context.requestContext.parameters.get("subject_id") ?? ""
+            let kind = HTTPRoutes.queryPairs(context.request).first { $0.0 == "kind" }?.1 ?? "agent"
+            let record: JSONValue
             do throws(PlexusError) {
-                let kind = HTTPRoutes.queryPairs(context.request).first { $0.0 == "kind" }?.1 ?? "agent"
-                let record = try SubjectRecord.validate(id: subject, body: ["kind": .string(kind)])
-                do {
-                    try await deps.mesh?.publish(kind: .subject, id: subject, value: record)
-                } catch {
-                    throw PlexusError(.unavailable, "the mesh is not running yet; the subject cannot be announced, retry later")
-                }
+                record = try SubjectRecord.validate(id: subject, body: ["kind": .string(kind)])
             } catch {
-                try await outbound.write(.text(Problem(error).json.jsonString))
-                try await outbound.close(.policyViolation, reason: WebSocketRoutes.closeReason(error.message))
+                try await refuse(error, outbound)
                 return
             }
-            try await session(subject, inbound: inbound, outbound: outbound, inboxes: deps.inboxes)
+            // The inbox opens before the subject is announced: nothing routed here in between is missed.
+            let (session, frames) = deps.inboxes.connect(subject)
+            defer { deps.inboxes.disconnect(subject, session: session) }
+            do {
+                try await deps.mesh?.publish(kind: .subject, id: subject, value: record)
+            } catch {
+                try await refuse(PlexusError(.unavailable, "the mesh is not running yet; the subject cannot be announced, retry later"), outbound)
+                return
+            }
+            try await serve(subject, frames: frames, inbound: inbound, outbound: outbound, inboxes: deps.inboxes)
         }
     }
 
-    static func session(_ subject: String, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter,
-                        inboxes: SubjectInboxes) async throws {
-        let (id, frames) = inboxes.connect(subject)
-        defer { inboxes.disconnect(subject, session: id) }
+    /// One problem frame, then close 1008: a refused upgrade carries no body in most clients.
+    static func refuse(_ error: PlexusError, _ outbound: WebSocketOutboundWriter) async throws {
+        try await outbound.write(.text(Problem(error).json.jsonString))
+        try await outbound.close(.policyViolation, reason: WebSocketRoutes.closeReason(error.message))
+    }
+
+    static func serve(_ subject: String, frames: AsyncStream<ByteBuffer>, inbound: WebSocketInboundStream,
+                      outbound: WebSocketOutboundWriter, inboxes: SubjectInboxes) async throws {
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 do {

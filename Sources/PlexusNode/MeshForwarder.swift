@@ -16,9 +16,15 @@ final class MeshForwarder: ForwardingSink {
     let limits: IngestLimits
     let clock: @Sendable () -> Timestamp
     let logger: Logger
-    /// Messages persisted here and waiting for the core's `deliver` (the same loop turn);
-    /// `streamed`: the origin's ingest already showed it to live-stream clients.
-    private let awaitingDelivery = Mutex<[MessageID: (envelope: Envelope, streamed: Bool)]>([:])
+    /// What to do with the core's `deliver` for a message persisted here (it comes in the same
+    /// loop turn as `persisted`).
+    enum Delivery {
+        /// `streamed`: the origin's ingest already showed it to live-stream clients and pushes.
+        case deliver(Envelope, streamed: Bool)
+        /// The log already had it as delivered here (a copy after a restart): not again.
+        case skip
+    }
+    private let awaitingDelivery = Mutex<[MessageID: Delivery]>([:])
 
     init(driver: MeshDriver, store: any MessageStore, delivery: LocalDelivery, limits: IngestLimits,
          clock: @escaping @Sendable () -> Timestamp, logger: Logger) {
@@ -49,7 +55,7 @@ final class MeshForwarder: ForwardingSink {
             switch admission {
             case .accepted(_, let deliverHere, let targets):
                 record.outbox = targets
-                if deliverHere { awaitingDelivery.withLock { $0[envelope.messageID] = (envelope, true) } }
+                if deliverHere { awaitingDelivery.withLock { $0[envelope.messageID] = .deliver(envelope, streamed: true) } }
             case .busy:
                 for r in records { driver.abandon(r.envelope.messageID) }
                 throw PlexusError(.unavailable, "the forwarding outbox is full (\(driver.outboxLimit) messages); retry later")
@@ -61,12 +67,16 @@ final class MeshForwarder: ForwardingSink {
         return records
     }
 
-    /// The origin's records were committed (`true`) or the commit failed: release them to the
-    /// routing core, or make it forget them so the client's retry is taken afresh.
-    func committed(_ records: [LogRecord], _ ok: Bool) {
-        for record in records {
+    /// The origin's records were committed (with these outcomes) or the commit failed (nil):
+    /// release them to the routing core, or make it forget them so a retry is taken afresh.
+    func committed(_ records: [LogRecord], _ outcomes: [AppendOutcome]?) {
+        for (i, record) in records.enumerated() {
             let id = record.envelope.messageID
-            if ok {
+            if let outcomes {
+                if outcomes[i] == .duplicate {
+                    // A client's retry of a message logged before: its recipients had it already.
+                    awaitingDelivery.withLock { if $0[id] != nil { $0[id] = .skip } }
+                }
                 driver.persisted(id, payload: record.json)
             } else {
                 awaitingDelivery.withLock { _ = $0.removeValue(forKey: id) }
@@ -107,8 +117,8 @@ final class MeshForwarder: ForwardingSink {
         let record = LogRecord(envelope: envelope, role: offer.role, outbox: offer.targets, hopCount: offer.hopCount)
         do {
             let outcome = try await store.append([record]).first
-            if offer.deliverHere, outcome != .duplicate {
-                awaitingDelivery.withLock { $0[offer.id] = (envelope, false) }
+            if offer.deliverHere {
+                awaitingDelivery.withLock { $0[offer.id] = outcome == .duplicate ? .skip : .deliver(envelope, streamed: false) }
             }
             driver.persisted(offer.id, payload: record.json)
         } catch {
@@ -119,9 +129,14 @@ final class MeshForwarder: ForwardingSink {
     }
 
     func deliver(_ id: MessageID) {
-        if let waiting = awaitingDelivery.withLock({ $0.removeValue(forKey: id) }) {
-            delivery.deliver(waiting.envelope, stream: !waiting.streamed)
+        switch awaitingDelivery.withLock({ $0.removeValue(forKey: id) }) {
+        case .deliver(let envelope, let streamed):
+            delivery.deliver(envelope, stream: !streamed, homedHere: driver.homedHere(envelope.destinationSubjectIDs))
             return
+        case .skip:
+            return
+        case nil:
+            break
         }
         // Resolved late (a subject whose home appeared after the message was sent): read it back.
         Task {
@@ -129,7 +144,8 @@ final class MeshForwarder: ForwardingSink {
                   let value = try? JSONParser.parse(stored.json), let draft = try? EnvelopeDecoder.decode(value, limits: limits)
             else { return }
             var rng = SystemRandomNumberGenerator()
-            delivery.deliver(draft.normalized(node: driver.nodeID.rawValue, now: clock(), rng: &rng, addHop: false), stream: false)
+            let envelope = draft.normalized(node: driver.nodeID.rawValue, now: clock(), rng: &rng, addHop: false)
+            delivery.deliver(envelope, stream: false, homedHere: envelope.destinationSubjectIDs)
         }
     }
 
@@ -149,10 +165,18 @@ final class MeshForwarder: ForwardingSink {
 struct LocalDelivery: Sendable {
     let hub: StreamHub
     let inboxes: SubjectInboxes
+    let pushes: PushSubscriptions
 
-    func deliver(_ envelope: Envelope, stream: Bool) {
+    /// - Parameter stream: false at the origin, whose ingest already showed the message to
+    ///   live-stream clients and push subscriptions.
+    /// - Parameter homedHere: recipients homed at this node: their inboxes are opened if no
+    ///   session has done it yet (after a restart), so the next session finds the message.
+    func deliver(_ envelope: Envelope, stream: Bool, homedHere: [String]) {
         let frame = ByteBuffer(bytes: envelope.json.serialized())
-        if stream { hub.publish([envelope], frames: [frame]) }
-        inboxes.deliver(envelope.messageID, to: envelope.destinationSubjectIDs, frame: frame)
+        if stream {
+            hub.publish([envelope], frames: [frame])
+            pushes.offer([envelope], frames: [frame])
+        }
+        inboxes.deliver(envelope.messageID, to: envelope.destinationSubjectIDs, frame: frame, opening: homedHere)
     }
 }

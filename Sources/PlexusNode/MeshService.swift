@@ -11,6 +11,7 @@ struct MeshService: Service {
     let driver: MeshDriver
     let store: any MessageStore
     let hub: StreamHub
+    let pushes: PushSubscriptions
     let logger: Logger
     let httpURL: @Sendable () async -> String?
     /// Receives the mesh address once the listener is bound; finished on every path, so a
@@ -25,13 +26,17 @@ struct MeshService: Service {
         let held = try await store.outbox()
         try await driver.restore(held.map { ($0.messageID, $0.json, $0.hopCount, $0.targets) })
         if !held.isEmpty { logger.info("resuming \(held.count) message(s) held in the outbox") }
+        // Subjects of push subscriptions saved by an earlier run are homed here again.
+        for subject in pushes.all.compactMap(\.subject) {
+            try? await driver.publish(kind: .subject, id: subject, value: try SubjectRecord.validate(id: subject, body: [:]))
+        }
         started.yield(address)
         started.finish()
         // Topic interest follows the live-stream clients; announced when it changes.
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 while !Task.isCancelled {
-                    try? await driver.setInterest(hub.interestPatterns)
+                    try? await driver.setInterest(Array(Set(hub.interestPatterns + pushes.topicPatterns)))
                     try? await Task.sleep(for: .milliseconds(500))
                 }
             }

@@ -14,6 +14,7 @@ public final class NodeRuntime: MessageIngestor {
     public let hub: StreamHub
     /// Store-and-forward over the mesh; nil on a node without one.
     let forwarder: MeshForwarder?
+    let pushes: PushSubscriptions?
     let clock: @Sendable () -> Timestamp
     let logger: Logger
     /// Only `MessageID.v7` draws from it. The system generator by default: ids must not be
@@ -39,8 +40,10 @@ public final class NodeRuntime: MessageIngestor {
         clock: @escaping @Sendable () -> Timestamp = WallClock.now,
         rng: any RandomNumberGenerator & Sendable = SystemRandomNumberGenerator(),
         logger: Logger,
-        forwarder: MeshForwarder?
+        forwarder: MeshForwarder?,
+        pushes: PushSubscriptions? = nil
     ) {
+        self.pushes = pushes
         self.forwarder = forwarder
         self.pipeline = pipeline
         self.store = store
@@ -70,9 +73,9 @@ public final class NodeRuntime: MessageIngestor {
         let outcomes: [AppendOutcome]
         do {
             outcomes = try await store.append(records)
-            forwarder?.committed(records, true)
+            forwarder?.committed(records, outcomes)
         } catch {
-            forwarder?.committed(records, false)
+            forwarder?.committed(records, nil)
             logger.warning("log append failed", metadata: ["plexus.ingress": "\(ingress.rawValue)", "plexus.error": "\(error)"])
             // The details (paths, SQLite codes) stay in the node's log; the client learns to retry.
             throw PlexusError(.unavailable, "the message log cannot take messages right now; nothing was acknowledged, retry later")
@@ -81,10 +84,12 @@ public final class NodeRuntime: MessageIngestor {
             IngestReceipt(messageID: record.envelope.messageID, duplicate: outcome == .duplicate)
         }
         // Frames are copies of the logged bytes; make them only when someone is streaming.
-        if !hub.isIdle {
+        if !hub.isIdle || pushes?.all.isEmpty == false {
             let fresh = zip(records, outcomes).filter { $0.1 != .duplicate }.map(\.0)
             if !fresh.isEmpty {
-                hub.publish(fresh.map(\.envelope), frames: fresh.map { ByteBuffer(bytes: $0.json) })
+                let frames = fresh.map { ByteBuffer(bytes: $0.json) }
+                hub.publish(fresh.map(\.envelope), frames: frames)
+                pushes?.offer(fresh.map(\.envelope), frames: frames)
             }
         }
         return receipts

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import HummingbirdWebSocket
@@ -36,6 +37,8 @@ public final class PlexusNode: Sendable {
         let store = try await SQLiteMessageStore.open(path: configuration.databasePath, options: storeOptions, logger: logger)
         let hub = StreamHub(clientQueueCapacity: configuration.stream.clientQueue)
         let inboxes = SubjectInboxes()
+        let pushes = PushSubscriptions(poster: HTTPPushPoster(), file: configuration.dataDir + "/subscriptions.json", logger: logger)
+        try pushes.load()
         let (listening, listeningContinuation) = AsyncStream.makeStream(of: Int.self)
         self.listening = listening
         self.listeningContinuation = listeningContinuation
@@ -57,26 +60,26 @@ public final class PlexusNode: Sendable {
             let driver = try MeshDriver(configuration: peer, identity: identity, trust: trust,
                                         loop: MultiThreadedEventLoopGroup.singleton.next(), logger: logger)
             self.mesh = driver
-            let forwarder = MeshForwarder(driver: driver, store: store, delivery: LocalDelivery(hub: hub, inboxes: inboxes),
+            let forwarder = MeshForwarder(driver: driver, store: store, delivery: LocalDelivery(hub: hub, inboxes: inboxes, pushes: pushes),
                                           limits: configuration.limits, clock: WallClock.now, logger: logger)
             driver.setForwardingSink(forwarder)
             // With a mesh, `hops` names nodes by their mesh id (org/cluster/name), unique across organisations.
             self.runtime = NodeRuntime(pipeline: IngestPipeline(node: identity.nodeID.rawValue, limits: configuration.limits),
-                                       store: store, hub: hub, logger: logger, forwarder: forwarder)
+                                       store: store, hub: hub, logger: logger, forwarder: forwarder, pushes: pushes)
             let host = configuration.http.host
-            meshServices.append(.init(service: MeshService(driver: driver, store: store, hub: hub, logger: logger, httpURL: {
+            meshServices.append(.init(service: MeshService(driver: driver, store: store, hub: hub, pushes: pushes, logger: logger, httpURL: {
                 for await port in httpPort { return "http://\(host):\(port)" }
                 return nil
             }, started: meshAddressContinuation)))
         } else {
             self.mesh = nil
             self.runtime = NodeRuntime(pipeline: IngestPipeline(node: configuration.name, limits: configuration.limits),
-                                       store: store, hub: hub, logger: logger)
+                                       store: store, hub: hub, logger: logger, forwarder: nil, pushes: pushes)
             meshAddressContinuation.finish()
         }
         let runtime = self.runtime
         let deps = APIDependencies(node: configuration.name, ingestor: runtime, store: store, hub: hub, limits: configuration.limits,
-                                   mesh: mesh.map { DriverMeshAccess(driver: $0) }, inboxes: inboxes)
+                                   mesh: mesh.map { DriverMeshAccess(driver: $0) }, inboxes: inboxes, pushes: pushes)
         let app = Application(
             router: HTTPRoutes.router(deps),
             server: .http1WebSocketUpgrade(
@@ -100,7 +103,7 @@ public final class PlexusNode: Sendable {
             services: [
                 .init(service: StoreService(store: store)),
                 .init(service: app),
-                .init(service: StreamShutdownService(hub: hub)),
+                .init(service: StreamShutdownService(hub: hub, pushes: pushes)),
             ] + meshServices,
             gracefulShutdownSignals: signals ? [.sigterm, .sigint] : [],
             logger: logger
@@ -152,9 +155,25 @@ struct StoreService: Service {
 /// otherwise never disconnect.
 struct StreamShutdownService: Service {
     let hub: StreamHub
+    let pushes: PushSubscriptions
 
     func run() async throws {
         try? await gracefulShutdown()
         hub.closeAll()
+        pushes.stop()
+    }
+}
+
+/// Push subscriptions' POSTs, through the shared HTTP client.
+struct HTTPPushPoster: PushPoster {
+    func post(url: String, body: ByteBuffer) async throws -> Int {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "content-type", value: "application/json")
+        request.headers.add(name: "user-agent", value: "plexus")
+        request.body = .bytes(body)
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        _ = try? await response.body.collect(upTo: 64 << 10)
+        return Int(response.status.code)
     }
 }

@@ -82,6 +82,12 @@ extension MeshDriver {
         try await withCore { core, now in (core.setInterest(patterns, now: now), ()) }
     }
 
+    /// Which of `subjects` are homed at this node. Only on the driver's loop (sink callbacks).
+    public func homedHere(_ subjects: [String]) -> [String] {
+        loop.preconditionInEventLoop()
+        return routing.graph.homedHere(subjects)
+    }
+
     public func routeSnapshot() async throws -> RouteSnapshot {
         try await loop.submit { [self] in
             guard core != nil else { throw MeshDriverError.notStarted }

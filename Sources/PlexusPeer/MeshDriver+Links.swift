@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -249,6 +252,11 @@ extension MeshDriver {
     /// Heartbeats on idle outbound links; closes links whose heartbeat went unanswered and
     /// inbound links that have gone quiet for three heartbeat intervals.
     func linkTick() {
+        // Load for routing: the run queue per core and what waits in the outbox (a busy node
+        // costs more as a transit hop; the core republishes only when it moved enough).
+        var averages = [0.0, 0.0, 0.0]
+        let load = getloadavg(&averages, 3) > 0 ? averages[0] / Double(max(1, System.coreCount)) : 0
+        core?.updateHealth(load: load, queueDepth: routing.heldCount)
         let now = NIODeadline.now()
         let idleSince = now - .nanoseconds(configuration.heartbeatInterval.nanoseconds)
         let ackDeadline = now - .nanoseconds(configuration.heartbeatTimeout.nanoseconds)

@@ -30,8 +30,9 @@ public struct PeerMeshConfiguration: Sendable {
     public var reconnectMinimum: Duration
     public var reconnectMaximum: Duration
     public var connectTimeout: Duration
-    /// Globs of node ids this node forwards data to and accepts it from; nil: every member.
-    /// Announced in the node's registry entry, so every node routes around the gaps.
+    /// Globs of node ids this node forwards data to; nil: every member. Announced in the node's
+    /// registry entry, so every node routes around the gaps (a frame from another peer is
+    /// still taken: refusing it would only make its sender try elsewhere).
     public var neighbors: [String]?
     /// Extra cost (ms) this node declares for links to peers matching each glob.
     public var linkCosts: [String: Double] = [:]

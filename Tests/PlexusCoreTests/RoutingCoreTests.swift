@@ -133,6 +133,33 @@ private let chainLinks: [(NodeID, NodeID)] = [("a", "b"), ("b", "c"), ("c", "d")
         #expect(mesh.delivered["e"] == [mid(6)])
     }
 
+    /// A copy naming a new target reaches a node that already holds the message for another:
+    /// the new target is taken, acked once durable, and forwarded.
+    @Test func aCopyWithANewTargetIsTakenByTheHolder() {
+        var mesh = RoutingTestMesh(chain, links: chainLinks, subjects: ["e": ["agent-b"], "c": ["agent-c"]])
+        mesh.down.insert("e")
+        mesh.originate(at: "a", mid(11), to: ["agent-b"])
+        mesh.deliverAll()
+        // b holds it for e (d forwards toward e, which is down): now a copy for c arrives at b.
+        #expect(mesh.cores["d"]!.heldCount == 1)
+        let frame = DataFrame(id: mid(11), transmission: 99, hopCount: 1, targets: ["c"], payload: [1])
+        let (admission, out) = mesh.cores["d"]!.receive(frame, from: "b", now: mesh.now)
+        #expect(admission == .accepted(role: .relay, deliverHere: false, targets: [.node("c")]))
+        #expect(out.isEmpty)  // not acked before it is durable
+        mesh.carry(mesh.cores["d"]!.persisted(mid(11), now: mesh.now), at: "d")
+        #expect(mesh.wire.contains { $0.from == "d" && $0.to == "b" })  // the ack
+        mesh.deliverAll()
+        #expect(mesh.delivered["c"] == [mid(11)])
+    }
+
+    @Test func interestOfADownNodeAttractsNothing() {
+        var mesh = RoutingTestMesh(chain, links: chainLinks, interest: ["e": [">"]])
+        mesh.declareDead("e")
+        mesh.originate(at: "a", mid(12), topic: "orders.created")
+        #expect(mesh.wire.isEmpty)
+        #expect(mesh.cores["a"]!.heldCount == 0)
+    }
+
     @Test func overTheHopLimitIsRefused() {
         var settings = RoutingSettings()
         settings.hopLimit = 2

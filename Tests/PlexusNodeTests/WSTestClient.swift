@@ -44,8 +44,14 @@ final class WSTestClient: Sendable {
 
     func send(_ frame: String) { outgoing.yield(frame) }
 
-    /// Waits for the next `count` frames (throws if the connection ends first).
-    func next(_ count: Int = 1) async throws -> [String] {
+    /// Waits for the next `count` frames (throws if the connection ends first). After `seconds`
+    /// the stream is ended, so a frame that never comes fails the test instead of hanging it.
+    func next(_ count: Int = 1, within seconds: Int = 30) async throws -> [String] {
+        let watchdog = Task { [receivedContinuation] in
+            try await Task.sleep(for: .seconds(seconds))
+            receivedContinuation.finish()
+        }
+        defer { watchdog.cancel() }
         var frames: [String] = []
         for await frame in received {
             frames.append(frame)

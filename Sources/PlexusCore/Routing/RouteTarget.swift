@@ -29,7 +29,7 @@ public enum ForwardDirective: Sendable, Equatable {
     case deliver(MessageID)
     /// Every target was acknowledged downstream: drop the message from the durable outbox.
     case released(MessageID)
-    /// Given up on these targets (expired, over the hop limit, no such subject): record a
+    /// Given up on these targets (not handed on before the expiry): record a
     /// dead letter with the reason and drop the message from the outbox.
     case deadLetter(MessageID, targets: [RouteTarget], reason: String)
     case schedule(RoutingTimer, after: Duration)

@@ -63,10 +63,16 @@ extension RoutingCore {
         if deliverHere { remember(frame.id, [me]) }
         let onward = fresh.filter { $0 != me }.map { RouteTarget.node($0) }
         if var h = held[frame.id] {
-            // Already holding it for other targets: add these (its log entry exists).
-            for t in onward where h.pending[t] == nil { h.pending[t] = TargetState(notBefore: now) }
+            // Already holding it for other targets: add these. They are not durable until the
+            // shell's append (its outbox row gains them) calls `persisted` again; until then
+            // nothing new goes out, and `abandon` drops only them.
+            for t in onward where h.pending[t] == nil {
+                h.pending[t] = TargetState(notBefore: now)
+                h.unpersisted.append(t)
+            }
             h.acksOwed.append((ack, from))
             h.deliverHere = h.deliverHere || deliverHere
+            h.durable = false
             held[frame.id] = h
         } else {
             hold(frame.id, payload: frame.payload, hopCount: frame.hopCount, targets: onward, now: now, deliverHere: deliverHere)
@@ -81,6 +87,8 @@ extension RoutingCore {
     public mutating func persisted(_ id: MessageID, payload: [UInt8]? = nil, now: MeshInstant) -> [ForwardDirective] {
         guard var h = held[id], !h.durable else { return [] }
         h.durable = true
+        h.wasDurable = true
+        h.unpersisted = []
         if let payload { h.payload = payload }
         var out: [ForwardDirective] = h.acksOwed.map { .ack($0.0, to: $0.1) }
         h.acksOwed = []
@@ -92,6 +100,7 @@ extension RoutingCore {
         held[id] = h
         if h.pending.isEmpty {
             held[id] = nil
+            stats.released += 1
             out.append(.released(id))
         } else {
             ready.append(id)
@@ -111,6 +120,17 @@ extension RoutingCore {
     /// The shell could not make `id` durable: forget it, so the sender's retransmission (or
     /// the client's retry) is taken afresh.
     public mutating func abandon(_ id: MessageID) {
+        guard var h = held[id] else { return }
+        if h.wasDurable {
+            // Only the targets of the failed append go; what was durable before stays held.
+            for t in h.unpersisted { h.pending[t] = nil }
+            h.unpersisted = []
+            h.durable = true
+            h.acksOwed = []
+            held[id] = h
+            ready.append(id)
+            return
+        }
         held[id] = nil
         handled[id] = nil
         ready.remove(id)
@@ -121,6 +141,7 @@ extension RoutingCore {
         guard held[id] == nil, !targets.isEmpty else { return }
         hold(id, payload: payload, hopCount: hopCount, targets: targets, now: now, deliverHere: false)
         held[id]!.durable = true
+        held[id]!.wasDurable = true
         ready.append(id)
     }
 

@@ -115,6 +115,10 @@ extension RoutingCore {
         var deliverHere = false
         /// The peer it came from: not handed straight back there while another way exists.
         var from: NodeID?
+        /// Targets added by a later copy whose append has not committed yet.
+        var unpersisted: [RouteTarget] = []
+        /// It was durable once (before targets were added), so `abandon` keeps it.
+        var wasDurable = false
     }
 
     struct TargetState: Sendable {
@@ -150,7 +154,7 @@ extension RoutingCore {
 
     /// How long to wait for `hop`'s ack before sending again.
     func ackTimeout(_ hop: NodeID) -> Duration {
-        baseAckTimeout(hop).scaled(by: ackBackoff[hop] ?? 1)
+        min(baseAckTimeout(hop).scaled(by: ackBackoff[hop] ?? 1), settings.maxAckTimeout)
     }
 
     func baseAckTimeout(_ hop: NodeID) -> Duration {

@@ -93,9 +93,16 @@ public struct RoutingGraph: Sendable {
         nodes[a]?.linkCosts.first { Glob.matches(pattern: Array($0.peers.utf8), Array(b.rawValue.utf8)) }?.milliseconds ?? 0
     }
 
-    /// Nodes with interest in `topic` (this node included if it has some), in id order.
+    /// Nodes up now with interest in `topic` (this node included if it has some), in id order.
+    /// A node that is down, left or dead is no target: its subscribers went with it, and
+    /// holding messages for it would fill origins' outboxes with what nobody will read.
     public func interested(in topic: String) -> [NodeID] {
-        nodes.filter { $0.value.interest.contains { $0.matches(topic) } }.keys.sorted()
+        nodes.filter { up.contains($0.key) && $0.value.interest.contains { $0.matches(topic) } }.keys.sorted()
+    }
+
+    /// Which of `subjects` are homed at this node.
+    public func homedHere(_ subjects: [String]) -> [String] {
+        subjects.filter { homes[$0]?.contains(me) ?? false }
     }
 }
 

@@ -1,0 +1,50 @@
+import Foundation
+import PlexusCore
+import Testing
+
+/// `WS /v1/subjects/{id}/session`: the subject is announced, receives what is addressed to it,
+/// acks each message, and gets the unacknowledged ones again when it reconnects.
+@Suite struct SubjectSessionTests {
+    @Test func unackedMessagesAreRedeliveredOnReconnect() async throws {
+        let node = try await TestNode.start()
+        defer { Task { try await node.stop() } }
+        let url = node.wsBase + "/v1/subjects/agent-x/session"
+        let first = WSTestClient(url: url)
+        try await eventually("agent-x is announced") { try await HTTP.get(node.base + "/v1/subjects/agent-x").status == 200 }
+
+        var ids: [String] = []
+        for i in 0..<3 {
+            let reply = try await HTTP.post(node.base + "/v1/messages", json: ["topic": "dm", "destination_subject_ids": ["agent-x"], "data": .integer(Int64(i))])
+            ids.append(reply.json?["message_uuids"]?.arrayValue?.first?.stringValue ?? "")
+        }
+        // Not for agent-x: never delivered to it.
+        _ = try await HTTP.post(node.base + "/v1/messages", json: ["topic": "dm", "destination_subject_ids": ["someone-else"], "data": 9])
+        let got = try await first.next(3).compactMap { (try? JSONParser.parse($0))?["message_uuid"]?.stringValue }
+        #expect(got == ids)
+        first.send(#"{"ack": "\#(ids[0])"}"#)
+        // A frame that is not an ack is answered with a problem, and the session goes on.
+        first.send(#"{"hello": 1}"#)
+        let problem = try await first.next(1)[0]
+        #expect(problem.contains("ack"))
+        first.stop()
+
+        let second = WSTestClient(url: url)
+        defer { second.stop() }
+        let again = try await second.next(2).compactMap { (try? JSONParser.parse($0))?["message_uuid"]?.stringValue }
+        #expect(again == Array(ids[1...]))
+        second.send(#"{"ack": ["\#(ids[1])", "\#(ids[2])"]}"#)
+        let later = try await HTTP.post(node.base + "/v1/messages", json: ["topic": "dm", "destination_subject_ids": ["agent-x"], "data": 3])
+        let next = try await second.next(1).compactMap { (try? JSONParser.parse($0))?["message_uuid"]?.stringValue }
+        #expect(next == [later.json?["message_uuids"]?.arrayValue?.first?.stringValue ?? "-"])
+    }
+
+    @Test func aBadSubjectIdIsRefusedWithAProblem() async throws {
+        let node = try await TestNode.start()
+        defer { Task { try await node.stop() } }
+        // 201 characters: one over the limit.
+        let client = WSTestClient(url: node.wsBase + "/v1/subjects/\(String(repeating: "x", count: 201))/session")
+        defer { client.stop() }
+        let frame = try await client.next(1)[0]
+        #expect(frame.contains("subject id"))
+    }
+}
