@@ -67,5 +67,7 @@ public struct ForwardingStats: Sendable, Equatable {
     public var released = 0
     public var deadLettered = 0
     public var busy = 0
+    /// Copies handed back by the peer they were being handed to (a transient routing loop).
+    public var bounced = 0
     public init() {}
 }

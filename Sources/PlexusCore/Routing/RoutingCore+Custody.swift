@@ -35,6 +35,28 @@ extension RoutingCore {
     /// A data frame from peer `from`.
     public mutating func receive(_ frame: DataFrame, from: NodeID, now: MeshInstant) -> (Admission, [ForwardDirective]) {
         let ack = DataAck(id: frame.id, transmission: frame.transmission)
+        // Bounced: the peer this node is handing the message to hands it back (its route runs
+        // through here while route tables disagree). Its ack for our transmission must not
+        // release our copy, or both would let go: keep custody, void that transmission, and
+        // route again avoiding the peer (split horizon).
+        var bounced: [ForwardDirective] = []
+        if var h = held[frame.id], h.durable {
+            var any = false
+            for t in frame.targets where t != me {
+                guard let tx = h.pending[.node(t)]?.transmission, flights[tx]?.hop == from else { continue }
+                flights[tx] = nil
+                flightsByHop[from]?.remove(tx)
+                h.pending[.node(t)]!.transmission = nil
+                any = true
+            }
+            if any {
+                h.from = from
+                held[frame.id] = h
+                ready.append(frame.id)
+                stats.bounced += 1
+                bounced = dispatch(now: now)
+            }
+        }
         // New to this node: itself, unless already delivered here; another target, unless it is
         // holding it for that target right now. A target it held once and handed on is taken
         // again: the copy is coming back because the node it went to is asking for help (it
@@ -46,9 +68,9 @@ extension RoutingCore {
             stats.duplicates += 1
             if let h = held[frame.id], !h.durable {
                 held[frame.id]!.acksOwed.append((ack, from))
-                return (.duplicate, [])
+                return (.duplicate, bounced)
             }
-            return (.duplicate, [.ack(ack, to: from)])
+            return (.duplicate, [.ack(ack, to: from)] + bounced)
         }
         if Int(frame.hopCount) >= settings.hopLimit {
             stats.deadLettered += 1
