@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import PlexusCore
 import Testing
@@ -41,10 +44,20 @@ import Testing
     @Test func aBadSubjectIdIsRefusedWithAProblem() async throws {
         let node = try await TestNode.start()
         defer { Task { try await node.stop() } }
-        // 201 characters: one over the limit.
-        let client = WSTestClient(url: node.wsBase + "/v1/subjects/\(String(repeating: "x", count: 201))/session")
-        defer { client.stop() }
-        let frame = try await client.next(1)[0]
-        #expect(frame.contains("subject id"))
+        // A raw socket, not a WebSocket client library: the library can wait forever for its side
+        // of the close handshake after the node closed (seen in CI with the stream filter test).
+        let long = String(repeating: "x", count: 201)  // one over the limit
+        let bytes = try await RawHTTP.onThread { () -> [UInt8] in
+            let fd = try RawHTTP.connect(port: node.port)
+            defer { close(fd) }
+            RawHTTP.write(fd, "GET /v1/subjects/\(long)/session HTTP/1.1\r\nHost: x\r\n" + RawHTTP.upgradeHeaders)
+            return RawHTTP.readBytes(fd)
+        }
+        let text = String(decoding: bytes, as: UTF8.self)
+        #expect(text.hasPrefix("HTTP/1.1 101"))
+        #expect(text.contains("subject id"))
+        let at = try #require(bytes.lastIndex(of: 0x88))
+        #expect(bytes.count >= at + 4)
+        #expect(Int(bytes[at + 2]) << 8 | Int(bytes[at + 3]) == 1008)
     }
 }

@@ -153,9 +153,11 @@ struct SQLiteMessageStoreLifecycleTests {
             let tables = try await connection.query("SELECT name FROM sqlite_master WHERE type IN ('table', 'index') ORDER BY name")
                 .compactMap { $0.column("name")?.string }
             try await connection.close()
-            #expect(version == 1)
+            #expect(version == 2)
             #expect(mode == "wal")
             #expect(tables.contains("messages"))
+            #expect(tables.contains("outbox"))
+            #expect(tables.contains("dead_letters"))
             #expect(tables.contains("message_subjects"))
             #expect(tables.contains("messages_by_time"))
             #expect(tables.contains("messages_by_topic"))
