@@ -14,10 +14,13 @@ public struct Scenario: Sendable, Equatable {
     /// Bandwidth and steady-state figures are measured from this time to the end.
     public var measureFrom: Duration
     public var assertions: [Assertion]
+    /// The data plane: when set, every node also runs the routing core, and the scenario can
+    /// place subjects and interest and send traffic (docs/simulations.md, "Routing scenarios").
+    public var routing: Routing?
 
     public init(name: String, description: String = "", topology: Topology, seeds: [UInt64] = [1], duration: Duration,
                 settings: MeshSettings = .lan, start: Start = Start(), events: [TimedEvent] = [],
-                measureFrom: Duration = .zero, assertions: [Assertion] = []) {
+                measureFrom: Duration = .zero, assertions: [Assertion] = [], routing: Routing? = nil) {
         self.name = name
         self.description = description
         self.topology = topology
@@ -28,6 +31,7 @@ public struct Scenario: Sendable, Equatable {
         self.events = events
         self.measureFrom = measureFrom
         self.assertions = assertions
+        self.routing = routing
     }
 
     /// How the mesh comes up before the events: `initial` nodes (all when nil) start `stagger`
@@ -86,6 +90,10 @@ public struct Scenario: Sendable, Equatable {
         case updates(count: Int, rate: Double)
         /// Graceful leave of the selected nodes.
         case leave(Selection)
+        /// Messages originated on running nodes (needs `routing`).
+        case traffic(Traffic)
+        /// One link cut and restored periodically, both directions, mesh and data alike.
+        case flap(Flap)
     }
 
     /// One line of the assertions block: `metric op value`.

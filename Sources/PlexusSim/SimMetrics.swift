@@ -6,8 +6,9 @@ struct SimMetrics {
     enum Verdict { case expected, paused, falseDead }
 
     enum Category: Int, CaseIterable {
-        case probe, gossip, sync
-        var name: String { ["probe", "gossip", "sync"][rawValue] }
+        /// `data`: data frames and their acks (routing scenarios).
+        case probe, gossip, sync, data
+        var name: String { ["probe", "gossip", "sync", "data"][rawValue] }
     }
 
     struct Pending {

@@ -1,8 +1,8 @@
 import PlexusCore
 
 /// The simulated network: per-link latency and loss from the topology's link classes, plus the
-/// faults a scenario injects (global loss, one-way loss, partitions). All randomness comes from
-/// the caller's seeded generator.
+/// faults a scenario injects (global loss, one-way loss, partitions, cut links). All randomness
+/// comes from the caller's seeded generator.
 struct SimNetwork {
     struct OneWay {
         var from: Set<Int>
@@ -19,6 +19,8 @@ struct SimNetwork {
     var partition: [Int]?
     /// One-way loss rules by the index the scenario plan gave them (nil until they start).
     var oneWay: [OneWay?] = []
+    /// Links cut in both directions (flapping), by node pair, with how many cuts hold each.
+    var cuts: [UInt64: Int] = [:]
 
     init(topology: Topology, nodes: [Topology.Node]) {
         classes = [topology.links.sameCluster, topology.links.sameOrganisation, topology.links.crossOrganisation]
@@ -49,9 +51,25 @@ struct SimNetwork {
         return partition[a] != partition[b]
     }
 
+    static func pair(_ a: Int, _ b: Int) -> UInt64 { UInt64(min(a, b)) << 32 | UInt64(max(a, b)) }
+
+    func isCut(_ a: Int, _ b: Int) -> Bool {
+        !cuts.isEmpty && cuts[Self.pair(a, b)] != nil
+    }
+
+    mutating func cut(_ a: Int, _ b: Int) {
+        cuts[Self.pair(a, b), default: 0] += 1
+    }
+
+    mutating func restore(_ a: Int, _ b: Int) {
+        let key = Self.pair(a, b)
+        guard let held = cuts[key] else { return }
+        cuts[key] = held > 1 ? held - 1 : nil
+    }
+
     /// One-way latency in nanoseconds for a message from `a` to `b`, or nil if it is lost.
     func transit(_ a: Int, _ b: Int, rng: inout some RandomNumberGenerator) -> Int64? {
-        if partitioned(a, b) { return nil }
+        if partitioned(a, b) || isCut(a, b) { return nil }
         let link = linkClass(a, b)
         var loss = globalLoss ?? link.loss
         for case let rule? in oneWay where rule.active && rule.from.contains(a) && rule.to.contains(b) {

@@ -1,7 +1,8 @@
 import PlexusCore
 
-/// One simulated node process: the real `MeshCore` plus what the simulator knows about the
-/// process (running, crashed, paused) and its clock.
+/// One simulated node process: the real `MeshCore` (and, in routing scenarios, the real
+/// `RoutingCore`) plus what the simulator knows about the process (running, crashed, paused),
+/// its clock and its disk.
 struct SimNode {
     enum State: Equatable { case notStarted, running, crashed }
 
@@ -11,6 +12,13 @@ struct SimNode {
     let cluster: String
     let signingKey: NodeSigningKey
     var core: MeshCore?
+    var routing: RoutingCore?
+    /// Survives crashes; everything else here but the identity is lost with the process.
+    var durable = DurableLog()
+    /// Accepted messages whose log write (fsync) has not completed.
+    var writes: [MessageID: PendingWrite] = [:]
+    /// Messages made durable in this life of the process (to spot a second acceptance).
+    var persisted: Set<MessageID> = []
     var state: State = .notStarted
     /// Bumped on every (re)start: timers and deliveries of an earlier life are dropped.
     var life = 0
@@ -43,4 +51,11 @@ enum SimEvent {
     case linkDown(node: Int, life: Int, peer: Int)
     case action(Int)
     case resume(node: Int)
+    case data(to: Int, from: Int, life: Int, frame: DataFrame)
+    case acks(to: Int, from: Int, life: Int, acks: [DataAck])
+    /// The log write of `id` on `node` completed.
+    case fsync(node: Int, life: Int, id: MessageID)
+    case routingTimer(node: Int, life: Int, RoutingTimer)
+    /// Look whether the route tables agree (while a topology change is unsettled).
+    case agreementCheck
 }

@@ -20,6 +20,11 @@ public struct SimReport: Sendable {
     /// Figures in a fixed order (see docs/simulations.md for each one's meaning).
     public var metrics: [(name: String, value: Double)]
     public var checks: [Check]
+    /// Findings behind failing figures (the first lost messages and where they were last
+    /// logged, dead-letter reasons, a pair of nodes whose routes still disagree).
+    public var notes: [String] = []
+    /// The custody trail of the message given to `Simulation(…traceMessage:)`.
+    public var trace: [String] = []
 
     public var passed: Bool { checks.allSatisfy(\.passed) }
 
@@ -38,6 +43,11 @@ public struct SimReport: Sendable {
             let actual = check.actual.map(format) ?? "no such metric"
             lines.append("  [\(check.passed ? "pass" : "FAIL")] \(check.assertion)  (actual \(actual))")
         }
+        for note in notes { lines.append("  note: " + note) }
+        if !trace.isEmpty {
+            lines.append("  trace:")
+            for line in trace { lines.append("    " + line) }
+        }
         return lines.joined(separator: "\n")
     }
 
@@ -49,10 +59,18 @@ public struct SimReport: Sendable {
             "simulated_seconds": .double(simulatedSeconds), "wall_seconds": .double(wallSeconds),
             "speed": .double(speed), "events": .integer(Int64(events)), "trace_hash": .string(hex(traceHash)),
             "metrics": .object(m), "passed": .bool(passed),
+            "notes": .array(notes.map { .string($0) }), "trace": .array(trace.map { .string($0) }),
             "assertions": .array(checks.map { c in
                 ["assertion": .string(c.assertion.description), "actual": c.actual.map(JSONValue.double) ?? .null, "passed": .bool(c.passed)]
             }),
         ]
+    }
+
+    /// A simulated instant in seconds with microseconds, for traces and notes.
+    static func seconds(_ nanoseconds: Int64) -> String {
+        let micros = nanoseconds / 1_000
+        let fraction = String(micros % 1_000_000)
+        return "\(micros / 1_000_000)." + String(repeating: "0", count: 6 - fraction.count) + fraction + "s"
     }
 
     func format(_ v: Double) -> String {

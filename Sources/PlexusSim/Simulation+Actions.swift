@@ -15,6 +15,10 @@ enum Action {
     case publish(Int)
     case leave(Scenario.Selection)
     case stop(Int)
+    /// One message of the traffic event with this index among the scenario's events.
+    case originate(event: Int)
+    case cut(Int, Int, resetLinks: Bool)
+    case uncut(Int, Int)
 }
 
 extension Simulation {
@@ -28,7 +32,7 @@ extension Simulation {
         let stagger = scenario.start.stagger.nanoseconds
         for i in 0..<initial { schedule(.start(i), at: Int64(i) * stagger) }
         var updates = 0
-        for timed in scenario.events {
+        for (e, timed) in scenario.events.enumerated() {
             let at = timed.at.nanoseconds
             switch timed.event {
             case .join(let count, let rate):
@@ -55,6 +59,17 @@ extension Simulation {
                     updates += 1
                 }
             case .leave(let sel): schedule(.leave(sel), at: at)
+            case .traffic(let traffic):
+                let gap = Int64(1e9 / max(traffic.rate, 1e-9))
+                for k in 0..<traffic.count { schedule(.originate(event: e), at: at + Int64(k) * gap) }
+            case .flap(let flap):
+                guard let a = idIndex[flap.a], let b = idIndex[flap.b], flap.period > .zero else { continue }
+                var start = at
+                while start < at + flap.duration.nanoseconds {
+                    schedule(.cut(a, b, resetLinks: flap.resetLinks), at: start)
+                    schedule(.uncut(a, b), at: start + flap.down.nanoseconds)
+                    start += flap.period.nanoseconds
+                }
             }
         }
     }
@@ -80,12 +95,15 @@ extension Simulation {
             let i = index ?? nodes.firstIndex { $0.state == .notStarted }
             guard let i, nodes[i].state == .notStarted else { return }
             boot(i)
+            // A join event changes the topology; the initial start-up does not count.
+            if index == nil { truthChanged(routes: true, change: "join of \(nodes[i].id)") }
         case .crash(let sel, let reset):
             for x in resolve(sel) { crash(x, resetLinks: reset) }
         case .restart(let sel):
             for x in resolve(sel, among: nodes.indices.filter { nodes[$0].state == .crashed && !metrics.left.contains($0) }) {
                 metrics.lastRestart[x] = now
                 boot(x)
+                truthChanged(routes: true, change: "restart of \(nodes[x].id)")
             }
         case .pause(let sel, let d):
             for x in resolve(sel) where nodes[x].pausedUntil == nil {
@@ -101,9 +119,11 @@ extension Simulation {
             }
             network.partition = assignment
             metrics.lastPartitionChange = now
+            truthChanged(routes: true, change: "partition")
         case .heal:
             network.partition = nil
             metrics.lastPartitionChange = now
+            truthChanged(routes: true, change: "heal")
         case .loss(let rate):
             network.globalLoss = rate
         case .oneWay(let from, let to, let rate, let rule):
@@ -137,10 +157,25 @@ extension Simulation {
             }
         case .stop(let x):
             guard nodes[x].isRunning else { return }
+            routingCrashed(x)
             nodes[x].state = .crashed
             nodes[x].life += 1
             nodes[x].core = nil
             metrics.stopped(x, at: now)
+            truthChanged(routes: true, change: "leave of \(nodes[x].id)")
+        case .originate(let e):
+            guard case .traffic(let traffic) = scenario.events[e].event else { return }
+            originate(traffic, event: e)
+        case .cut(let a, let b, let reset):
+            network.cut(a, b)
+            truthChanged(routes: false)
+            guard reset else { return }
+            for (x, y) in [(a, b), (b, a)] where nodes[x].isRunning {
+                queue.push(.linkDown(node: x, life: nodes[x].life, peer: y), at: now + network.latency(x, y))
+            }
+        case .uncut(let a, let b):
+            network.restore(a, b)
+            truthChanged(routes: false)
         }
     }
 
@@ -151,20 +186,27 @@ extension Simulation {
         node.backlog = []
         node.pausedUntil = nil
         let local = node.localNow(now)
-        let record: JSONObject = ["organisation": .string(node.organisation), "cluster": .string(node.cluster),
+        var record: JSONObject = ["organisation": .string(node.organisation), "cluster": .string(node.cluster),
                                   "capabilities": ["relay"], "version": "sim"]
+        if let field = plan?.neighborsField(i, ids: nodes.map(\.id)) { record["neighbors"] = field }
+        node.routing = plan.map { RoutingCore(me: node.id, settings: $0.routing.settings) }
+        node.writes = [:]
+        node.persisted = []
         node.core = MeshCore(id: node.id, address: node.id.rawValue, signingKey: node.signingKey, settings: scenario.settings,
                              generation: UInt64(max(local.nanoseconds / 1_000_000, 0)) + 1, record: record,
                              signatureCache: signatureCache)
         nodes[i] = node
         let running = nodes.indices.filter { nodes[$0].isRunning && $0 != i }
         metrics.started(i, observers: running, at: now)
-        let out = nodes[i].core!.start(seeds: seedAddresses.filter { $0 != node.id.rawValue }, now: local, rng: &rngs[i])
+        var out = nodes[i].core!.start(seeds: seedAddresses.filter { $0 != node.id.rawValue }, now: local, rng: &rngs[i])
+        let forward = startRouting(i, meshOut: &out)
         carryOut(out, for: i)
+        carryOut(forward, for: i)
     }
 
     mutating func crash(_ x: Int, resetLinks: Bool) {
         guard nodes[x].isRunning else { return }
+        routingCrashed(x)
         nodes[x].state = .crashed
         nodes[x].life += 1
         nodes[x].core = nil
@@ -172,6 +214,7 @@ extension Simulation {
         nodes[x].pausedUntil = nil
         let observers = nodes.indices.filter { nodes[$0].isRunning }
         metrics.crashed(x, observers: observers, at: now)
+        truthChanged(routes: true, change: "crash of \(nodes[x].id)")
         guard resetLinks else { return }
         // The kernel of a killed process closes its connections: peers that held one (talked to
         // it in the last minute) see the reset one link latency later, unless partitioned away.

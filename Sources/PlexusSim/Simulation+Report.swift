@@ -40,13 +40,14 @@ extension Simulation {
         }
         figures.append(("messages", Double(metrics.messages)))
         figures.append(("node_hours", metrics.nodeSeconds / 3600))
+        figures += routingFigures(end: end)
         let checks = scenario.assertions.map { a -> SimReport.Check in
             let actual = figures.first { $0.0 == a.metric }?.1
             return SimReport.Check(assertion: a, actual: actual, passed: actual.map(a.holds) ?? false)
         }
         return SimReport(scenario: scenario.name, seed: seed, nodes: nodes.count, simulatedSeconds: Double(end) / 1e9,
                          wallSeconds: wallSeconds, events: eventsProcessed, traceHash: trace.value,
-                         metrics: figures, checks: checks)
+                         metrics: figures, checks: checks, notes: routingNotes(), trace: routingMetrics.traceLines)
     }
 
     /// Every running node sees exactly the running nodes as its active members and holds the

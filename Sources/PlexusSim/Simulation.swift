@@ -1,7 +1,8 @@
 import PlexusCore
 
-/// Runs one scenario with one seed: the real `MeshCore` on every simulated node, a virtual clock
-/// and a simulated network, all driven by one seed — the same seed gives the same trace hash.
+/// Runs one scenario with one seed: the real `MeshCore` (and in routing scenarios the real
+/// `RoutingCore`) on every simulated node, a virtual clock and a simulated network, all driven by
+/// one seed — the same seed gives the same trace hash.
 public struct Simulation {
     let scenario: Scenario
     let seed: UInt64
@@ -23,8 +24,16 @@ public struct Simulation {
     /// One memo of valid signatures for all simulated nodes: each entry is verified once per run
     /// instead of once per node, with the same outcomes (see `SignatureCache`).
     let signatureCache = SignatureCache()
+    /// The routing block resolved for this seed; nil when the scenario has no data plane.
+    var plan: RoutingPlan?
+    var routingMetrics = RoutingMetrics()
+    /// Traffic choices (origin, subject, topic) have their own generator, so sending messages
+    /// does not shift the network's draws.
+    var trafficRNG: SplitMix64
 
-    public init(scenario: Scenario, seed: UInt64) {
+    /// - Parameter traceMessage: the index of a message (in origination order, as the report's
+    ///   notes name them) whose custody trail the report should carry.
+    public init(scenario: Scenario, seed: UInt64, traceMessage: Int? = nil) {
         self.scenario = scenario
         self.seed = seed
         let topo = scenario.topology.nodes
@@ -41,6 +50,9 @@ public struct Simulation {
             if case .crash(_, true) = $0.event { return true }
             return false
         }
+        trafficRNG = SplitMix64(seed: seed ^ 0x7472_6166_6663)
+        plan = scenario.routing.map { RoutingPlan(routing: $0, scenario: scenario, nodes: topo, seed: seed) }
+        routingMetrics.tracing = traceMessage
     }
 
     /// Runs to the scenario's end and returns the figures and assertion results.
@@ -85,6 +97,10 @@ public struct Simulation {
             if nodes[node].pausedUntil != nil { nodes[node].backlog.append((now, event)); return }
             let out = nodes[node].core!.linkDown(nodes[peer].id, now: nodes[node].localNow(now), rng: &rngs[node])
             carryOut(out, for: node)
+            if nodes[node].routing != nil, nodes[node].isRunning {
+                let forward = nodes[node].routing!.linkDown(nodes[peer].id, now: nodes[node].localNow(now))
+                carryOut(forward, for: node)
+            }
         case .action(let i):
             perform(actions[i])
         case .resume(let node):
@@ -93,11 +109,19 @@ public struct Simulation {
             let backlog = nodes[node].backlog
             nodes[node].backlog = []
             for (_, e) in backlog { process(e) }
+        case .data(let to, _, let life, _), .acks(let to, _, let life, _), .fsync(let to, let life, _), .routingTimer(let to, let life, _):
+            guard nodes[to].isRunning, nodes[to].life == life, nodes[to].routing != nil else { return }
+            if nodes[to].pausedUntil != nil { nodes[to].backlog.append((now, event)); return }
+            processRouting(event)
+        case .agreementCheck:
+            checkAgreement()
         }
     }
 
     /// Does what the core asked: the simulator's half of the contract every shell implements.
     mutating func carryOut(_ directives: [MeshDirective], for i: Int) {
+        var owners: [NodeID] = []
+        var members: [NodeID] = []
         for directive in directives {
             switch directive {
             case .send(let message, let peer):
@@ -111,12 +135,15 @@ public struct Simulation {
             case .schedule(let timer, let after):
                 queue.push(.timer(node: i, life: nodes[i].life, timer), at: now + nodes[i].trueDelay(after))
             case .membershipChanged(let change):
+                members.append(change.node)
                 if let subject = idIndex[change.node] { observe(change, by: i, about: subject) }
             case .registryChanged(let change):
+                owners.append(change.key.owner)
                 if change.key.owner == nodes[i].id { metrics.lastPublish[change.key] = (change.version, now) }
                 metrics.registryChanged(change, observer: i, at: now)
             }
         }
+        if plan != nil, !owners.isEmpty || !members.isEmpty { meshChanged(i, owners: owners, members: members) }
     }
 
     func pairKey(_ a: Int, _ b: Int) -> UInt64 { UInt64(min(a, b)) << 32 | UInt64(max(a, b)) }

@@ -11,11 +11,13 @@ struct ScenarioEventReader {
     typealias Selection = Scenario.Selection
 
     static let kinds = ["join", "crash", "restart", "pause", "partition", "heal", "loss", "one_way_loss",
-                        "clock_skew", "updates", "leave"]
+                        "clock_skew", "updates", "leave", "traffic", "flap"]
 
     let topology: Topology
     let duration: Duration
     let nodeIDs: Set<NodeID>
+    /// The scenario's routing block (traffic needs one; its subjects are the valid `to`).
+    var routing: Scenario.Routing?
 
     init(topology: Topology, duration: Duration) {
         self.topology = topology
@@ -101,9 +103,69 @@ struct ScenarioEventReader {
             let count = try requiredCount(&body, "count")
             guard let rate = try body.rate("rate") else { throw body.missing("rate") }
             return .updates(count: count, rate: rate)
+        case "traffic":
+            return .traffic(try readTraffic(&body))
+        case "flap":
+            return .flap(try readFlap(&body))
         default: // "leave": `kinds` and this switch list the same events
             return .leave(try readSelection(&body))
         }
+    }
+
+    /// `{from: <selection>, to: [subjects] | all, topics: [topics], topic_share: 20%, count: N, rate: R/s}`.
+    func readTraffic(_ body: inout YAMLMapping) throws(ConfigurationError) -> Scenario.Traffic {
+        guard let routing else {
+            throw ConfigurationError(key: body.path, line: body.line, message: "needs the scenario's routing block (subjects, interest)")
+        }
+        try body.rejectUnknownKeys(allowing: ["from", "to", "topics", "topic_share", "count", "rate"])
+        let from: Selection? = body.keys.contains("from") ? try nestedSelection(&body, "from") : nil
+        var to: [String] = []
+        if let node = body.rawNode("to") {
+            if case .scalar(let scalar) = node, scalar.string == "all" {
+                to = routing.subjectIDs
+                if to.isEmpty { throw body.error("to", node, "'all' but the routing block places no subjects") }
+            } else {
+                guard let list = try body.strings("to"), !list.isEmpty else {
+                    throw body.error("to", node, "must be a list of subject ids or 'all'")
+                }
+                let known = Set(routing.subjectIDs)
+                if let unknown = list.first(where: { !known.contains($0) }) {
+                    throw body.error("to", node, "unknown subject '\(unknown)' (place it under routing.subjects)")
+                }
+                to = list
+            }
+        }
+        let topics = try body.strings("topics") ?? []
+        for topic in topics {
+            do {
+                _ = try Topic(topic)
+            } catch {
+                throw body.error("topics", "'\(topic)': \(error.message)")
+            }
+        }
+        if to.isEmpty && topics.isEmpty { throw body.error("to", "traffic needs to (subjects) or topics, or both") }
+        let share = try body.fraction("topic_share")
+        if share != nil && (to.isEmpty || topics.isEmpty) {
+            throw body.error("topic_share", "only applies when both to and topics are given")
+        }
+        let count = try requiredCount(&body, "count")
+        guard let rate = try body.rate("rate") else { throw body.missing("rate") }
+        return Scenario.Traffic(from: from, to: to, topics: topics, topicShare: share, count: count, rate: rate)
+    }
+
+    /// `{between: [a, b], period: 2s, down: 500ms, for: 20s, reset_links: false}`.
+    func readFlap(_ body: inout YAMLMapping) throws(ConfigurationError) -> Scenario.Flap {
+        try body.rejectUnknownKeys(allowing: ["between", "period", "down", "for", "reset_links"])
+        guard let pair = try body.sequence("between") else { throw body.missing("between") }
+        guard pair.count == 2 else { throw body.error("between", "must be two node ids [a, b]") }
+        let ids = try readNodeIDs(pair, mapping: body, key: body.keyPath("between"))
+        guard ids[0] != ids[1] else { throw body.error("between", "names '\(ids[0])' twice") }
+        let period = try requiredPositiveDuration(&body, "period")
+        let down = try requiredPositiveDuration(&body, "down")
+        guard down < period else { throw body.error("down", "must be shorter than period (\(period))") }
+        let span = try requiredPositiveDuration(&body, "for")
+        return Scenario.Flap(a: ids[0], b: ids[1], period: period, down: down, duration: span,
+                             resetLinks: try body.bool("reset_links") ?? false)
     }
 
     func readPartition(_ body: inout YAMLMapping) throws(ConfigurationError) -> Event {
@@ -163,9 +225,14 @@ struct ScenarioEventReader {
 
     func readNodeIDs(_ elements: [Node], mapping: YAMLMapping) throws(ConfigurationError) -> [NodeID] {
         if elements.isEmpty { throw mapping.error("nodes", "must list at least one node id") }
+        return try readNodeIDs(elements, mapping: mapping, key: mapping.keyPath("nodes"))
+    }
+
+    /// Node ids of a list whose path is `key` (elements are `key[i]`).
+    func readNodeIDs(_ elements: [Node], mapping: YAMLMapping, key listKey: String) throws(ConfigurationError) -> [NodeID] {
         var ids: [NodeID] = []
         for (index, element) in elements.enumerated() {
-            let key = mapping.elementPath("nodes", index)
+            let key = "\(listKey)[\(index)]"
             guard case .scalar(let scalar) = element else {
                 throw ConfigurationError(key: key, line: element.mark?.line, message: "must be a node id, got \(YAMLMapping.shape(element))")
             }

@@ -48,6 +48,19 @@ import Yams
 ///     updates: {count: 200, rate: 50/s}    # both required
 ///   - at: 50s
 ///     leave: {count: 1}
+///   - at: 20s             # needs `routing`: messages from random running nodes of `from` (default all)
+///     traffic: {from: {count: 5}, to: [acme.alice] | all, topics: [orders.eu], topic_share: 20%, count: 500, rate: 50/s}
+///   - at: 30s             # the link a–b down for `down` at the start of every `period`, for `for`
+///     flap: {between: [acme/eu1/n001, acme/eu1/n002], period: 2s, down: 1s, for: 20s, reset_links: false}
+/// routing:              # optional: every node also runs the routing core (ScenarioRoutingReader)
+///   shape: grid         # full (default) | ring | chain | grid (with columns) | clusters (with gateways, default 1)
+///   columns: 5
+///   shortcuts: [[acme/eu1/n001, acme/eu1/n009]]   # extra neighbour pairs
+///   subjects: [{id: acme.alice, home: acme/eu1/n003}, {count: 20, prefix: agent}]
+///   interest: [{patterns: ["orders.>"], nodes: {count: 5}}]
+///   fsync: 2ms          # log write before `persisted`; default 2ms
+///   payload_bytes: 256  # default 256
+///   settings: {min_ack_timeout: 250ms, max_ack_timeout: 5s, hop_limit: 16}   # RoutingSettings, snake_case
 /// assertions:           # list of "metric op number" strings; op one of <= < >= > ==;
 ///                       # numbers may carry s/ms units (converted to seconds)
 ///   - converged == 1
@@ -61,7 +74,7 @@ import Yams
 /// fractions `0.05` or `5%`; rates `10/s` or a number per second.
 public enum ScenarioFile {
     static let topLevelKeys = ["name", "description", "topology", "nodes", "seeds", "duration", "profile",
-                               "settings", "start", "measure_from", "events", "assertions"]
+                               "settings", "start", "measure_from", "routing", "events", "assertions"]
 
     /// `baseDirectory` resolves a relative `topology:` path; errors inside that file carry its
     /// own key and line, with the message naming the file.
@@ -89,11 +102,15 @@ public enum ScenarioFile {
         let start = try readStart(&root, nodeCount: topology.nodes.count)
         let measureFrom = try root.duration("measure_from") ?? .zero
         guard measureFrom <= duration else { throw root.error("measure_from", "must not be after duration (\(duration))") }
-        let events = try ScenarioEventReader(topology: topology, duration: duration).read(&root)
+        var eventReader = ScenarioEventReader(topology: topology, duration: duration)
+        let routing = try ScenarioRoutingReader(events: eventReader).read(&root)
+        eventReader.routing = routing
+        let events = try eventReader.read(&root)
         let assertions = try ScenarioAssertionReader.read(&root)
         try root.rejectUnknownKeys()
         return Scenario(name: name, description: description, topology: topology, seeds: seeds, duration: duration,
-                        settings: settings, start: start, events: events, measureFrom: measureFrom, assertions: assertions)
+                        settings: settings, start: start, events: events, measureFrom: measureFrom, assertions: assertions,
+                        routing: routing)
     }
 
     public static func load(path: String) throws(ConfigurationError) -> Scenario {

@@ -31,6 +31,9 @@ struct SimCommand: ParsableCommand {
     @Option(name: .customLong("measure-from"), help: "Override when steady-state figures start (e.g. 1800s for a large mesh to warm up).")
     var measureFrom: String?
 
+    @Option(name: .customLong("trace-message"), help: "Routing scenarios: add the custody trail of this message (its index, as the report's notes name it).")
+    var traceMessage: Int?
+
     @Flag(name: .long, help: "Print the reports as JSON (one array).")
     var json = false
 
@@ -58,7 +61,7 @@ struct SimCommand: ParsableCommand {
         let seeds = seed.map { [$0] } ?? loaded.seeds
         var reports: [SimReport] = []
         for s in seeds {
-            var simulation = Simulation(scenario: loaded, seed: s)
+            var simulation = Simulation(scenario: loaded, seed: s, traceMessage: traceMessage)
             let report = simulation.run()
             reports.append(report)
             if !json {

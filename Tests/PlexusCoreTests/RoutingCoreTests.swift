@@ -36,15 +36,20 @@ private let chainLinks: [(NodeID, NodeID)] = [("a", "b"), ("b", "c"), ("c", "d")
     }
 
     @Test func lossyLinksAreAvoidedAndTooLossyOnesUnused() {
-        var cost = RoutingSettings()
-        cost.maxUsableLoss = 0.5
-        var graph = RoutingGraph(me: "a")
-        var mesh = RoutingTestMesh(["a", "b", "c"], links: nil)
-        graph = mesh.cores["a"]!.graph
-        let lossy = RouteTable.compute(graph, ownLinks: ["c": LinkStat(rttMilliseconds: 1, loss: 0.6), "b": LinkStat(rttMilliseconds: 1, loss: 0)],
-                                       settings: cost)
-        #expect(lossy["c"]?.nextHop == "b")
-        #expect(lossy["c"]?.alternative == nil)
+        var settings = RoutingSettings()
+        settings.maxUsableLoss = 0.5
+        let measured: [NodeID: [NodeID: LinkStat]] = ["a": ["c": LinkStat(rttMilliseconds: 1, loss: 0.6), "b": LinkStat(rttMilliseconds: 1, loss: 0)]]
+        var mesh = RoutingTestMesh(["a", "b", "c"], links: nil, measured: measured, settings: settings)
+        // Every node costs a–c from what a published, so b and c agree with a.
+        for id: NodeID in ["a", "b", "c"] {
+            let table = mesh.cores[id]!.routes()
+            if id == "a" {
+                #expect(table["c"]?.nextHop == "b")
+                #expect(table["c"]?.alternative == nil)
+            } else if id == "c" {
+                #expect(table["a"]?.nextHop == "b")
+            }
+        }
     }
 
     @Test func sameGraphSameTable() {
@@ -171,6 +176,76 @@ private let chainLinks: [(NodeID, NodeID)] = [("a", "b"), ("b", "c"), ("c", "d")
         #expect(mesh.deadLetters.count == 1)
         #expect(mesh.deadLetters.first?.0 == "d")
         #expect(mesh.cores["b"]!.heldCount == 0)
+    }
+
+    /// Over the hop limit at a recipient: delivered there all the same (only onward targets stop).
+    @Test func overTheHopLimitAtARecipientIsStillDelivered() {
+        var settings = RoutingSettings()
+        settings.hopLimit = 2
+        var mesh = RoutingTestMesh(["a", "b", "c"], links: [("a", "b"), ("b", "c")], subjects: ["c": ["agent-c"]], settings: settings)
+        mesh.originate(at: "a", mid(13), to: ["agent-c"])
+        mesh.deliverAll()
+        #expect(mesh.delivered["c"] == [mid(13)])
+        #expect(mesh.cores["b"]!.heldCount == 0)
+    }
+
+    /// The peer a message is being handed to hands back a copy naming only some of the targets
+    /// of that transmission: every target of the voided transmission is routed again (none waits
+    /// for an ack that can no longer come).
+    @Test func aBounceNamingSomeTargetsFreesAllOfThem() {
+        var mesh = RoutingTestMesh(["a", "b", "c", "d"], links: [("a", "b"), ("b", "c"), ("b", "d")],
+                                   subjects: ["c": ["agent-c"], "d": ["agent-d"]])
+        mesh.originate(at: "a", mid(14), to: ["agent-c", "agent-d"])
+        #expect(mesh.wire.count == 1)
+        mesh.wire.removeAll()  // lost on the way to b
+        let back = DataFrame(id: mid(14), transmission: 500, hopCount: 2, targets: ["c"], payload: Array("m".utf8))
+        let (admission, out) = mesh.cores["a"]!.receive(back, from: "b", now: mesh.now)
+        #expect(admission == .duplicate)
+        mesh.carry(out, at: "a")
+        #expect(mesh.cores["a"]!.stats.bounced == 1)
+        mesh.wire.removeAll { $0.to == "b" && { if case .acks = $0.frame { true } else { false } }($0) }
+        // b is the only way: once the avoidance lapses, both targets go to b again.
+        mesh.advance(.seconds(11))
+        mesh.advance(.seconds(6))
+        mesh.deliverAll()
+        #expect(mesh.delivered["c"] == [mid(14)])
+        #expect(mesh.delivered["d"] == [mid(14)])
+        #expect(mesh.cores["a"]!.heldCount == 0)
+    }
+
+    /// A copy coming back to a node that already handed it on (a loop of three or more while
+    /// route tables disagree) is not handed the same way again.
+    @Test func aCopyBackAtANodeItLeftTakesAnotherWay() {
+        var mesh = RoutingTestMesh(chain, links: chainLinks, subjects: ["e": ["agent-b"]])
+        mesh.originate(at: "b", mid(15), to: ["agent-b"])
+        #expect(mesh.wire.map(\.to) == ["d"])
+        mesh.deliverAll()
+        #expect(mesh.delivered["e"] == [mid(15)])
+        #expect(mesh.cores["b"]!.heldCount == 0)
+        // c, say, had it for e too and sends it to b (its route to e runs through b).
+        let looped = DataFrame(id: mid(15), transmission: 600, hopCount: 3, targets: ["e"], payload: Array("m".utf8))
+        let (admission, _) = mesh.cores["b"]!.receive(looped, from: "a", now: mesh.now)
+        #expect(admission == .accepted(role: .relay, deliverHere: false, targets: [.node("e")]))
+        mesh.carry(mesh.cores["b"]!.persisted(mid(15), now: mesh.now), at: "b")
+        // Not to d again (it went that way and came back): to the alternative, c.
+        #expect(mesh.wire.contains { $0.from == "b" && $0.to == "c" })
+        #expect(!mesh.wire.contains { $0.from == "b" && $0.to == "d" && { if case .data = $0.frame { true } else { false } }($0) })
+        #expect(mesh.cores["b"]!.stats.looped == 1)
+    }
+
+    /// The ack of a transmission that timed out still proves custody: the message is released.
+    @Test func aLateAckReleasesTheMessage() {
+        var mesh = RoutingTestMesh(["a", "b"], links: nil, subjects: ["b": ["x"]])
+        mesh.originate(at: "a", mid(16), to: ["x"])
+        let first = mesh.wire.removeFirst()
+        mesh.advance(.seconds(2))  // times out; a sends again
+        #expect(mesh.cores["a"]!.stats.timeouts >= 1)
+        mesh.wire.removeAll()  // the retransmission is lost
+        mesh.wire.append(first)  // the first copy arrives late
+        mesh.deliverAll()
+        #expect(mesh.delivered["b"] == [mid(16)])
+        #expect(mesh.cores["a"]!.stats.lateAcks == 1)
+        #expect(mesh.cores["a"]!.heldCount == 0)
     }
 
     @Test func unknownSubjectWaitsForItsHome() {

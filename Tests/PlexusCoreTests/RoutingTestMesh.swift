@@ -15,9 +15,10 @@ struct RoutingTestMesh {
     var down: Set<NodeID> = []
     var timers: [NodeID: [(MeshInstant, RoutingTimer)]] = [:]
 
-    /// `links`: undirected neighbour pairs; nil means full mesh.
+    /// `links`: undirected neighbour pairs; nil means full mesh. `measured`: link figures each
+    /// node publishes (its `link_health` entry).
     init(_ ids: [NodeID], links: [(NodeID, NodeID)]?, subjects: [NodeID: [String]] = [:], interest: [NodeID: [String]] = [:],
-         settings: RoutingSettings = RoutingSettings()) {
+         measured: [NodeID: [NodeID: LinkStat]] = [:], settings: RoutingSettings = RoutingSettings()) {
         var entries: [RegistryEntry] = []
         for id in ids {
             var record: JSONObject = ["id": .string(id.rawValue), "address": .string(id.rawValue),
@@ -31,6 +32,11 @@ struct RoutingTestMesh {
             for (i, s) in (subjects[id] ?? []).enumerated() {
                 entries.append(entry(id, .subject, s, counter: UInt64(2 + i), value: ["id": .string(s), "kind": "agent", "card": [:]]))
             }
+            if let stats = measured[id] {
+                var object = JSONObject()
+                for (peer, stat) in stats { object[peer.rawValue] = ["rtt_ms": .double(stat.rttMilliseconds), "loss": .double(stat.loss)] }
+                entries.append(entry(id, .linkHealth, id.rawValue, counter: 200, value: ["links": .object(object)]))
+            }
             if let patterns = interest[id] {
                 entries.append(entry(id, .interest, id.rawValue, counter: 100, value: ["patterns": .array(patterns.map { .string($0) })]))
             }
@@ -39,7 +45,8 @@ struct RoutingTestMesh {
             var driver = CoreDriver(id)
             let others = ids.filter { $0 != id }
             for o in others { driver.learn(o) }
-            for e in entries where e.key.owner != id { _ = driver.core.registry.apply(e) }
+            // Own link figures too: a node costs its own links from what it published, as everyone does.
+            for e in entries where e.key.owner != id || e.key.kind == .linkHealth { _ = driver.core.registry.apply(e) }
             meshes[id] = driver.core
             var core = RoutingCore(me: id, settings: settings)
             _ = core.syncAll(driver.core, now: now)

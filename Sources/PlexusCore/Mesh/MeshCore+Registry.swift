@@ -113,7 +113,7 @@ extension MeshCore {
     }
 
     /// The peers whose links this node reports: those it already reports while they stay active,
-    /// topped up to `maxLinkHealthPeers` from the other measured members in a stable order (by
+    /// topped up (to `maxLinkHealthPeers` without configured neighbours) from the other measured members in a stable order (by
     /// hash of the pair), so the set changes only with churn.
     func linkSample() -> [String: LinkStat] {
         // With forwarding neighbours configured, only those links matter for routing.
@@ -126,7 +126,11 @@ extension MeshCore {
             if let stat = usable[NodeID(peer)] { out[peer] = stat }
         }
         let others = usable.keys.filter { out[$0.rawValue] == nil }.map { (pairHash($0), $0) }.sorted { $0.0 < $1.0 }
-        for (_, id) in others.prefix(max(0, settings.maxLinkHealthPeers - out.count)) { out[id.rawValue] = usable[id] }
+        // Every forwarding neighbour is reported (routes are costed from published figures
+        // only, so an unreported link would be costed as unmeasured); without configured
+        // neighbours a sample of the full mesh is enough.
+        let cap = neighbors == nil ? settings.maxLinkHealthPeers : usable.count
+        for (_, id) in others.prefix(max(0, cap - out.count)) { out[id.rawValue] = usable[id] }
         return out
     }
 

@@ -26,6 +26,9 @@ public struct Registry: Sendable {
     }
 
     public private(set) var entries: [RegistryKey: RegistryEntry] = [:]
+    /// The keys of `entries` by owner: routing re-reads one owner's entries on every change of
+    /// them, which must not cost a scan of the whole registry (200 nodes × their entries).
+    private var keysByOwner: [NodeID: Set<RegistryKey>] = [:]
     /// Validly signed entries this node does not believe (outside their owner's namespace here).
     /// Kept, bounded, and counted in the digest and served in anti-entropy, so two nodes whose
     /// trust settings differ still converge instead of re-sending them every round; never shown
@@ -54,6 +57,9 @@ public struct Registry: Sendable {
     }
 
     public subscript(key: RegistryKey) -> RegistryEntry? { entries[key] }
+
+    /// Keys of the entries `owner` announced (tombstones included).
+    public func keys(of owner: NodeID) -> Set<RegistryKey> { keysByOwner[owner] ?? [] }
 
     /// Live (non-tombstone) entries of one kind.
     public func live(_ kind: RegistryKind) -> [RegistryEntry] {
@@ -194,6 +200,7 @@ public struct Registry: Sendable {
             digest.remove(keyHash: keyHash, itemHash: Self.itemHash(old.key, old.version))
         }
         entries[entry.key] = entry
+        keysByOwner[entry.key.owner, default: []].insert(entry.key)
         digest.insert(keyHash: keyHash, itemHash: Self.itemHash(entry.key, entry.version))
     }
 
@@ -204,7 +211,7 @@ public struct Registry: Sendable {
             quarantinedBytes -= old.payload?.count ?? 0
             digest.remove(keyHash: Self.keyHash(key), itemHash: Self.itemHash(key, old.version))
         }
-        let keys = entries.keys.filter { $0.owner == owner }
+        let keys = (keysByOwner.removeValue(forKey: owner) ?? []).sorted()
         var changes: [RegistryChange] = []
         for key in keys {
             let old = entries.removeValue(forKey: key)!

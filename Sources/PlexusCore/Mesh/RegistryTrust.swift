@@ -63,7 +63,9 @@ public struct Namespace: Sendable, Equatable {
 
     /// Whether an entry of `kind` with `id` and decoded `value` is in this namespace. Node-level
     /// kinds are checked at admission; a backbone's `cluster_id` must also be an allowed cluster.
-    public func allows(kind: RegistryKind, id: String, value: JSONValue?) -> Bool {
+    /// `value` is parsed only when the rule needs it (a backbone with restricted clusters):
+    /// every gossiped entry passes through here.
+    public func allows(kind: RegistryKind, id: String, value: @autoclosure () -> JSONValue?) -> Bool {
         switch kind {
         case .node, .nodeHealth, .linkHealth, .interest:
             return true
@@ -71,7 +73,7 @@ public struct Namespace: Sendable, Equatable {
             return Self.matches(subjects, id)
         case .backbone:
             guard Self.matches(backbones, id) else { return false }
-            guard clusters != nil, let value else { return true }  // a tombstone withdraws only the owner's own entry
+            guard clusters != nil, let value = value() else { return true }  // a tombstone withdraws only the owner's own entry
             // With clusters restricted, a record (a delete marker included) must name one of them:
             // a record without a cluster could otherwise supersede any organisation's record.
             guard case .string(let cluster)? = value["cluster_id"] else { return false }

@@ -33,29 +33,59 @@ public struct RouteTable: Sendable, Equatable {
 
     public var sortedRoutes: [Route] { routes.values.sorted { $0.destination < $1.destination } }
 
-    /// Recomputes every route. `ownLinks` are this node's live measurements of its direct
-    /// links, fresher than what it last published.
-    public static func compute(_ graph: RoutingGraph, ownLinks: [NodeID: LinkStat], settings: RoutingSettings) -> RouteTable {
+    /// Recomputes every route. Every edge is costed from the figures its ends published, never
+    /// from this node's fresher live ones: nodes that see the same registry compute the same
+    /// costs, so their tables agree and a message never loops between two views of one link.
+    /// (A next hop that stops acking is left at once anyway, by the silence rule in `RoutingCore`.)
+    public static func compute(_ graph: RoutingGraph, settings: RoutingSettings) -> RouteTable {
         var table = RouteTable(me: graph.me)
         table.graphVersion = graph.version
         let nodes = graph.up.sorted()
         let index = Dictionary(uniqueKeysWithValues: nodes.enumerated().map { ($1, $0) })
         guard let source = index[graph.me] else { return table }
-        // Adjacency once, in id order, with each edge's cost into its head (load of the head).
+        // Each node's neighbour patterns once: exact ids in a set, globs as bytes. Candidate
+        // pairs come from exact lists where a node has one, so a mesh of 200 nodes with a
+        // few neighbours each costs O(E), not 200² glob matches.
+        struct Allow { var any: Bool; var exact: Set<String>; var globs: [[UInt8]] }
+        let allow: [Allow] = nodes.map { n in
+            guard let list = graph.nodes[n]?.neighbors else { return Allow(any: true, exact: [], globs: []) }
+            var a = Allow(any: false, exact: [], globs: [])
+            for p in list { if p.contains("*") { a.globs.append(Array(p.utf8)) } else { a.exact.insert(p) } }
+            return a
+        }
+        func permits(_ i: Int, _ j: Int) -> Bool {
+            let a = allow[i]
+            if a.any || a.exact.contains(nodes[j].rawValue) { return true }
+            guard !a.globs.isEmpty else { return false }
+            let s = Array(nodes[j].rawValue.utf8)
+            return a.globs.contains { Glob.matches(pattern: $0, s) }
+        }
+        // Adjacency in id order, with each edge's cost into its head (load of the head).
         var adjacency: [[(to: Int, cost: Double)]] = Array(repeating: [], count: nodes.count)
-        for (i, a) in nodes.enumerated() {
-            for (j, b) in nodes.enumerated() where j > i && graph.allowed(a, b) {
-                guard let base = edgeCost(a, b, graph: graph, ownLinks: ownLinks, settings: settings) else { continue }
+        for i in nodes.indices {
+            let candidates: [Int] = allow[i].any || !allow[i].globs.isEmpty
+                ? Array((i + 1)..<nodes.count)
+                : allow[i].exact.compactMap { index[NodeID($0)] }.filter { $0 > i }.sorted()
+            for j in candidates where permits(i, j) && permits(j, i) {
+                let a = nodes[i], b = nodes[j]
+                guard let base = edgeCost(a, b, graph: graph, settings: settings) else { continue }
                 adjacency[i].append((j, base + load(b, graph, settings)))
                 adjacency[j].append((i, base + load(a, graph, settings)))
             }
         }
+        for i in adjacency.indices { adjacency[i].sort { $0.to < $1.to } }
         struct Label: Comparable {
             var cost: Double
             var node: Int
             var first: Int
             var hops: Int
-            static func < (a: Label, b: Label) -> Bool { (a.cost, a.node, a.first) < (b.cost, b.node, b.first) }
+            // Field by field, not as a tuple: a generic tuple comparison looks up tuple type
+            // metadata at run time on every call, which dominated a 200-node recompute.
+            static func < (a: Label, b: Label) -> Bool {
+                if a.cost != b.cost { return a.cost < b.cost }
+                if a.node != b.node { return a.node < b.node }
+                return a.first < b.first
+            }
         }
         var settled: [[Label]] = Array(repeating: [], count: nodes.count)
         var heap = Heap<Label>()
@@ -82,12 +112,9 @@ public struct RouteTable: Sendable, Equatable {
     }
 
     /// Cost of the link a–b in milliseconds, or nil when it is too lossy to use. Either end's
-    /// measurement will do (the worse of the two when both exist); this node's own live
-    /// figures stand in for what it published.
-    static func edgeCost(_ a: NodeID, _ b: NodeID, graph: RoutingGraph, ownLinks: [NodeID: LinkStat], settings: RoutingSettings) -> Double? {
-        func measured(_ from: NodeID, _ to: NodeID) -> LinkStat? {
-            from == graph.me ? (ownLinks[to] ?? graph.nodes[from]?.links[to]) : graph.nodes[from]?.links[to]
-        }
+    /// published measurement will do (the worse of the two when both exist).
+    static func edgeCost(_ a: NodeID, _ b: NodeID, graph: RoutingGraph, settings: RoutingSettings) -> Double? {
+        func measured(_ from: NodeID, _ to: NodeID) -> LinkStat? { graph.nodes[from]?.links[to] }
         let stats = [measured(a, b), measured(b, a)].compactMap { $0 }
         let rtt = stats.map(\.rttMilliseconds).max() ?? settings.unmeasuredRTTMilliseconds
         let loss = stats.map(\.loss).max() ?? 0

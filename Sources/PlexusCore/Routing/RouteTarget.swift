@@ -69,5 +69,11 @@ public struct ForwardingStats: Sendable, Equatable {
     public var busy = 0
     /// Copies handed back by the peer they were being handed to (a transient routing loop).
     public var bounced = 0
+    /// Copies that came back to a node they had left (a longer loop), sent on avoiding the
+    /// peers they went to before.
+    public var looped = 0
+    /// Acks of transmissions already given up on (timed out or failed over): custody released
+    /// all the same.
+    public var lateAcks = 0
     public init() {}
 }

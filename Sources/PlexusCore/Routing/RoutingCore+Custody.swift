@@ -6,7 +6,7 @@ extension RoutingCore {
     /// are resolved when their home is announced.
     public mutating func originate(_ id: MessageID, payload: [UInt8], destinations: [String], topic: String,
                                    now: MeshInstant) -> Admission {
-        guard held[id] == nil, handled[id] == nil else {
+        guard held[id] == nil, memory[id]?.here != true else {
             stats.duplicates += 1
             return .duplicate
         }
@@ -27,7 +27,7 @@ extension RoutingCore {
             if node == me { deliverHere = true } else { targets.append(.node(node)) }
         }
         stats.originated += 1
-        remember(id, [me])
+        rememberHere(id)
         hold(id, payload: payload, hopCount: 0, targets: Array(targets), now: now, deliverHere: deliverHere)
         return .accepted(role: .origin, deliverHere: deliverHere, targets: Array(targets))
     }
@@ -41,16 +41,26 @@ extension RoutingCore {
         // route again avoiding the peer (split horizon).
         var bounced: [ForwardDirective] = []
         if var h = held[frame.id], h.durable {
-            var any = false
+            var voided: Set<UInt64> = []
             for t in frame.targets where t != me {
                 guard let tx = h.pending[.node(t)]?.transmission, flights[tx]?.hop == from else { continue }
+                voided.insert(tx)
+            }
+            for tx in voided.sorted() {
                 flights[tx] = nil
                 flightsByHop[from]?.remove(tx)
-                h.pending[.node(t)]!.transmission = nil
-                any = true
             }
+            // Every target of a voided transmission goes back to be routed, not only those the
+            // bounced copy named: a target left pointing at a voided transmission would wait
+            // for an ack that can no longer come.
+            for t in Array(h.pending.keys) where h.pending[t]!.transmission.map(voided.contains) == true {
+                h.pending[t]!.transmission = nil
+            }
+            let any = !voided.isEmpty
             if any {
                 h.from = from
+                h.avoid.insert(from)
+                h.avoidUntil = now + settings.failedHopHold
                 held[frame.id] = h
                 ready.append(frame.id)
                 stats.bounced += 1
@@ -61,9 +71,9 @@ extension RoutingCore {
         // holding it for that target right now. A target it held once and handed on is taken
         // again: the copy is coming back because the node it went to is asking for help (it
         // restarted, or its next hop failed), and acking it as a duplicate would drop it.
-        let delivered = handled[frame.id]?.contains(me) ?? false
+        let delivered = memory[frame.id]?.here ?? false
         let holding = held[frame.id]?.pending
-        let fresh = frame.targets.filter { $0 == me ? !delivered : holding?[.node($0)] == nil }.uniqued()
+        var fresh = frame.targets.filter { $0 == me ? !delivered : holding?[.node($0)] == nil }.uniqued()
         if fresh.isEmpty {
             stats.duplicates += 1
             if let h = held[frame.id], !h.durable {
@@ -72,9 +82,15 @@ extension RoutingCore {
             }
             return (.duplicate, [.ack(ack, to: from)] + bounced)
         }
+        var overLimit: [ForwardDirective] = []
         if Int(frame.hopCount) >= settings.hopLimit {
             stats.deadLettered += 1
-            return (.refused("over the hop limit of \(settings.hopLimit) nodes"), [.ack(ack, to: from)])
+            let reason = "over the hop limit of \(settings.hopLimit) nodes"
+            guard fresh.contains(me) else { return (.refused(reason), [.ack(ack, to: from)] + bounced) }
+            // It reached a recipient: delivered here all the same; only the onward targets stop.
+            let onward = fresh.filter { $0 != me }
+            if !onward.isEmpty { overLimit.append(.deadLetter(frame.id, targets: onward.map { .node($0) }, reason: reason)) }
+            fresh = [me]
         }
         guard held.count < settings.outboxLimit || fresh == [me] else {
             stats.busy += 1
@@ -82,7 +98,7 @@ extension RoutingCore {
         }
         stats.accepted += 1
         let deliverHere = fresh.contains(me)
-        if deliverHere { remember(frame.id, [me]) }
+        if deliverHere { rememberHere(frame.id) }
         let onward = fresh.filter { $0 != me }.map { RouteTarget.node($0) }
         if var h = held[frame.id] {
             // Already holding it for other targets: add these. They are not durable until the
@@ -100,8 +116,15 @@ extension RoutingCore {
             hold(frame.id, payload: frame.payload, hopCount: frame.hopCount, targets: onward, now: now, deliverHere: deliverHere)
             held[frame.id]!.acksOwed.append((ack, from))
             held[frame.id]!.from = from
+            // Back at a node it already left: a loop. Not handed again to the peers it went to
+            // from here (for a while, or until the graph changes).
+            if let before = memory[frame.id]?.handedTo, !before.isEmpty {
+                held[frame.id]!.avoid = Set(before)
+                held[frame.id]!.avoidUntil = now + settings.failedHopHold
+                stats.looped += 1
+            }
         }
-        return (.accepted(role: deliverHere ? .destination : .relay, deliverHere: deliverHere, targets: onward), [])
+        return (.accepted(role: deliverHere ? .destination : .relay, deliverHere: deliverHere, targets: onward), bounced + overLimit)
     }
 
     /// The shell made `id` durable (logged, in the outbox): acknowledge upstream, deliver and
@@ -154,7 +177,7 @@ extension RoutingCore {
             return
         }
         held[id] = nil
-        handled[id] = nil
+        memory[id] = nil
         ready.remove(id)
     }
 
@@ -173,9 +196,22 @@ extension RoutingCore {
         failedHops[from] = nil
         defer { silentSince[from] = flightsByHop[from]?.isEmpty == false ? now : nil }
         for ack in acks {
-            guard let flight = flights.removeValue(forKey: ack.transmission), flight.id == ack.id, flight.hop == from else { continue }
-            flightsByHop[from]?.remove(ack.transmission)
+            let flight: Flight
+            if let f = flights[ack.transmission], f.id == ack.id, f.hop == from {
+                flights[ack.transmission] = nil
+                flightsByHop[from]?.remove(ack.transmission)
+                flight = f
+            } else if let f = lateFlights[ack.transmission], f.id == ack.id, f.hop == from {
+                // The ack of a transmission given up on: `from` has custody all the same.
+                lateFlights[ack.transmission] = nil
+                stats.lateAcks += 1
+                flight = f
+            } else {
+                continue
+            }
             stats.acksReceived += 1
+            // Every transmission has its own id, so even a late ack is an unambiguous sample
+            // (no Karn's rule needed): a receiver slower than the timeout raises the timeout.
             let ms = (now - flight.sentAt).secondsDouble * 1000
             if ackTimers[from] == nil { ackTimers[from] = AckTimer(smoothed: ms, variance: ms / 2) } else { ackTimers[from]!.sample(ms) }
             ackBackoff[from] = nil
@@ -183,6 +219,7 @@ extension RoutingCore {
             for t in flight.targets { h.pending[.node(t)] = nil }
             if h.pending.isEmpty, h.durable {
                 held[flight.id] = nil
+                ready.remove(flight.id)
                 stats.released += 1
                 out.append(.released(flight.id))
             } else {
@@ -191,9 +228,11 @@ extension RoutingCore {
         }
         // Room opened in `from`'s window: messages waiting for it go now.
         if var waiting = windowWaiting[from], !waiting.isEmpty {
-            let room = settings.maxInFlightPerHop - (flightsByHop[from]?.count ?? 0)
-            for id in waiting.prefix(max(room, 0)) { ready.append(id) }
-            waiting.removeFirst(min(max(room, 0), waiting.count))
+            var room = settings.maxInFlightPerHop - (flightsByHop[from]?.count ?? 0)
+            while room > 0, let id = waiting.popFirst() {
+                ready.append(id)
+                room -= 1
+            }
             windowWaiting[from] = waiting.isEmpty ? nil : waiting
             return out + dispatch(now: now)
         }
@@ -205,19 +244,29 @@ extension RoutingCore {
 
     /// Held messages with their remaining targets, oldest first.
     public var outbox: [(id: MessageID, targets: [RouteTarget])] {
-        held.map { ($0.key, Array($0.value.pending.keys)) }
+        held.sorted { $0.value.sequence < $1.value.sequence }.map { ($0.key, Array($0.value.pending.keys)) }
     }
 
     mutating func hold(_ id: MessageID, payload: [UInt8], hopCount: UInt8, targets: [RouteTarget], now: MeshInstant, deliverHere: Bool) {
         var pending: OrderedDictionary<RouteTarget, TargetState> = [:]
         for t in targets { pending[t] = TargetState(notBefore: now) }
+        heldSequence += 1
         held[id] = Held(payload: payload, hopCount: hopCount, pending: pending, expires: now + settings.expiry,
-                        durable: false, deliverHere: deliverHere)
+                        durable: false, deliverHere: deliverHere, sequence: heldSequence)
     }
 
-    mutating func remember(_ id: MessageID, _ targets: [NodeID]) {
-        handled[id, default: []].append(contentsOf: targets)
-        if handled.count > settings.dedupeWindow { handled.removeFirst(handled.count - settings.dedupeWindow) }
+    /// `id` was delivered or originated here.
+    mutating func rememberHere(_ id: MessageID) {
+        var m = memory[id] ?? Memory()
+        m.here = true
+        memory[id] = m
+    }
+
+    /// `id` was handed to `hop`.
+    mutating func rememberHanded(_ id: MessageID, to hop: NodeID) {
+        var m = memory[id] ?? Memory()
+        if !m.handedTo.contains(hop) { m.handedTo.append(hop) }
+        memory[id] = m
     }
 
     /// Where a subject lives: the first of its homes that is up, else the first known.

@@ -10,6 +10,7 @@ extension RoutingCore {
             _ = deadlines.popMin()
             guard let flight = flights.removeValue(forKey: d.sequence) else { continue }
             flightsByHop[flight.hop]?.remove(d.sequence)
+            lateFlights[d.sequence] = flight
             stats.timeouts += 1
             // A hop that still acks other messages is slow, not gone: back its timeout off (as
             // TCP does) and send again there. Only a hop silent for longer than `failAfter` is
@@ -38,6 +39,7 @@ extension RoutingCore {
         guard let transmissions = flightsByHop.removeValue(forKey: hop) else { return }
         for tx in transmissions {
             guard let flight = flights.removeValue(forKey: tx) else { continue }
+            lateFlights[tx] = flight
             requeue(flight, transmission: tx, now: now, immediately: true)
         }
     }
@@ -76,8 +78,14 @@ extension RoutingCore {
     /// recently missed an ack, then the alternative.
     /// Split horizon: not straight back to the peer it came from (`from`) while the
     /// alternative is usable.
-    func nextHop(_ destination: NodeID, _ table: RouteTable, from: NodeID?, now: MeshInstant) -> NodeID? {
+    /// Peers in `avoid` are not used at all: with neither way open the message waits (parked)
+    /// until the graph changes or the avoidance lapses.
+    func nextHop(_ destination: NodeID, _ table: RouteTable, from: NodeID?, avoid: Set<NodeID>, now: MeshInstant) -> NodeID? {
         guard let route = table[destination] else { return nil }
+        if !avoid.isEmpty {
+            let options = [route.nextHop, route.alternative].compactMap { $0 }.filter { !avoid.contains($0) }
+            return options.first { !isFailed($0, now: now) } ?? options.first
+        }
         let usableAlternative = route.alternative.flatMap { isFailed($0, now: now) ? nil : $0 }
         if !isFailed(route.nextHop, now: now), route.nextHop != from || usableAlternative == nil { return route.nextHop }
         return usableAlternative ?? route.nextHop
@@ -86,12 +94,13 @@ extension RoutingCore {
     /// Sends what is ready: per message, its targets grouped by next hop, one frame per hop.
     /// (Shells call it after `restore`.)
     public mutating func dispatch(now: MeshInstant) -> [ForwardDirective] {
+        guard !ready.isEmpty else { return armRetry(now: now) }
         var out: [ForwardDirective] = []
         let table = routes()
         var budget = settings.maxSendsPerTick
-        while budget > 0, let id = ready.first {
-            ready.removeFirst()
+        while budget > 0, let id = ready.popFirst() {
             guard var h = held[id], h.durable else { continue }
+            if !h.avoid.isEmpty, now >= h.avoidUntil { h.avoid = [] }
             if now >= h.expires {
                 let targets = Array(h.pending.keys)
                 held[id] = nil
@@ -126,7 +135,7 @@ extension RoutingCore {
                     h.pending[.node(home)] = TargetState(notBefore: now)
                     destination = home
                 }
-                guard let hop = nextHop(destination, table, from: h.from, now: now) else {
+                guard let hop = nextHop(destination, table, from: h.from, avoid: h.avoid, now: now) else {
                     // No path (partitioned, or the destination is down): wait for the graph to
                     // change, or look again after a backoff.
                     h.pending[.node(destination)]!.attempts += 1
@@ -149,6 +158,7 @@ extension RoutingCore {
                     h.pending[.node(t)]!.transmission = tx
                 }
                 flights[tx] = Flight(id: id, hop: hop, targets: targets, sentAt: now, retransmission: retransmission)
+                rememberHanded(id, to: hop)
                 flightsByHop[hop, default: []].append(tx)
                 if silentSince[hop] == nil { silentSince[hop] = now }
                 deadlines.insert(Deadline(at: now + ackTimeout(hop), sequence: tx, id: id))

@@ -17,17 +17,23 @@ public struct RoutingCore: Sendable {
     var table: RouteTable
     var ownLinks: [NodeID: LinkStat] = [:]
 
-    /// Messages in this node's custody (the outbox), oldest first.
-    var held: OrderedDictionary<MessageID, Held> = [:]
-    /// Recent messages delivered (or originated) here: a copy arriving again is acknowledged, not
-    /// delivered twice. (Copies for other targets are duplicates only while held: see `receive`.)
-    var handled: OrderedDictionary<MessageID, [NodeID]> = [:]
+    /// Messages in this node's custody (the outbox); `Held.sequence` gives their age.
+    var held: [MessageID: Held] = [:]
+    var heldSequence: UInt64 = 0
+    /// Recent messages that passed through here: whether they were delivered (or originated)
+    /// here — a copy arriving again is acknowledged, not delivered twice — and which peers they
+    /// were handed to, so a copy coming back around a loop is not handed the same way again.
+    /// (Copies for other targets are duplicates only while held: see `receive`.)
+    var memory: RecentMemory<MessageID, Memory>
     var flights: [UInt64: Flight] = [:]
-    var flightsByHop: [NodeID: OrderedSet<UInt64>] = [:]
+    var flightsByHop: [NodeID: FIFOSet<UInt64>] = [:]
+    /// Transmissions given up on (timed out, or their hop failed) whose ack may still come: the
+    /// ack proves the peer took custody, so the targets still waiting are released then.
+    var lateFlights: RecentMemory<UInt64, Flight>
     var nextTransmission: UInt64 = 1
     var deadlines = Heap<Deadline>()
     /// Held messages with targets to (re)send now.
-    var ready: OrderedSet<MessageID> = []
+    var ready = FIFOSet<MessageID>()
     /// Held messages waiting for a route or backing off, by when to look again.
     var parked = Heap<Deadline>()
     var ackTimers: [NodeID: AckTimer] = [:]
@@ -38,7 +44,7 @@ public struct RoutingCore: Sendable {
     /// Next hops that missed an ack: avoided until the instant, or until they ack again.
     var failedHops: [NodeID: MeshInstant] = [:]
     /// Messages waiting for room in a next hop's window, re-readied as its acks arrive.
-    var windowWaiting: [NodeID: OrderedSet<MessageID>] = [:]
+    var windowWaiting: [NodeID: FIFOSet<MessageID>] = [:]
     var retryToken: UInt64 = 0
     var retryAt: MeshInstant?
     public internal(set) var stats = ForwardingStats()
@@ -48,6 +54,8 @@ public struct RoutingCore: Sendable {
         self.settings = settings
         self.graph = RoutingGraph(me: me)
         self.table = RouteTable(me: me)
+        self.memory = RecentMemory(capacity: settings.dedupeWindow)
+        self.lateFlights = RecentMemory(capacity: 4 * settings.maxInFlightPerHop)
     }
 
     // MARK: - Mesh state
@@ -74,7 +82,7 @@ public struct RoutingCore: Sendable {
     /// The route table, recomputed if the graph changed since.
     public mutating func routes() -> RouteTable {
         if table.graphVersion != graph.version {
-            table = RouteTable.compute(graph, ownLinks: ownLinks, settings: settings)
+            table = RouteTable.compute(graph, settings: settings)
         }
         return table
     }
@@ -88,7 +96,6 @@ public struct RoutingCore: Sendable {
     /// After the graph changed: in-flight messages on hops that are no longer up move at once;
     /// parked ones look again.
     mutating func rerouteAfterChange(now: MeshInstant) -> [ForwardDirective] {
-        _ = routes()
         for hop in flightsByHop.keys.sorted() where !graph.up.contains(hop) {
             failHop(hop, now: now)
         }
@@ -96,6 +103,8 @@ public struct RoutingCore: Sendable {
         while let p = parked.popMin() {
             guard var h = held[p.id] else { continue }
             for t in Array(h.pending.keys) where h.pending[t]!.transmission == nil { h.pending[t]!.notBefore = now }
+            // Peers avoided because the message came back from them may have a way on now.
+            h.avoid = []
             held[p.id] = h
             ready.append(p.id)
         }
@@ -119,6 +128,18 @@ extension RoutingCore {
         var unpersisted: [RouteTarget] = []
         /// It was durable once (before targets were added), so `abandon` keeps it.
         var wasDurable = false
+        /// Its age in the outbox.
+        var sequence: UInt64 = 0
+        /// Peers not to hand it to (until `avoidUntil` or the graph changes): it came back from
+        /// them, or came back here after being handed to them — a loop while route tables
+        /// disagree. Without this a message can circle three or more nodes until the hop limit.
+        var avoid: Set<NodeID> = []
+        var avoidUntil = MeshInstant.zero
+    }
+
+    struct Memory: Sendable {
+        var here = false
+        var handedTo: [NodeID] = []
     }
 
     struct TargetState: Sendable {
@@ -139,7 +160,7 @@ extension RoutingCore {
         var at: MeshInstant
         var sequence: UInt64
         var id: MessageID
-        static func < (a: Deadline, b: Deadline) -> Bool { (a.at, a.sequence) < (b.at, b.sequence) }
+        static func < (a: Deadline, b: Deadline) -> Bool { a.at != b.at ? a.at < b.at : a.sequence < b.sequence }
     }
 
     /// Per-next-hop retransmission timeout from measured ack delays (RFC 6298's estimator).

@@ -1,0 +1,74 @@
+import Foundation
+
+/// What the routing run's figures say about where the time went, in sentences for the report:
+/// forwarding against the raw link and against ingest alone, CPU of each process against the
+/// machine's cores, and the latency segment that dominates the tail.
+struct RoutingFindings: Sendable {
+    var link: [RoutingLinkBench.Result]
+    var core: [RoutingCoreBench.Phase]
+    var forwarding: (forwarding: RoutingThroughputBench.Run, ingestOnly: RoutingThroughputBench.Run)?
+    var latency: RoutingLatencyBench.Result?
+
+    private var cores: Int { ProcessInfo.processInfo.activeProcessorCount }
+
+    func lines() -> [String] {
+        var out: [String] = []
+        if let first = core.first, let full = core.last, core.count > 1 {
+            let held = core.dropFirst().dropLast().map { String(format: "%.1f µs with %@ held", $0.microsecondsPerMessage, BenchFigure.format(Double($0.outbox))) }
+            out.append(String(format: "The routing core's cost per message grows with what it holds and remembers: %.1f µs with %@ held, %@; "
+                + "%.0f µs once its de-duplication memory is full (at most %@ msgs/s on the driver's one thread, which also runs every peer link). "
+                + "Releasing a message from the outbox and evicting the oldest remembered id both remove from the front of an "
+                + "OrderedDictionary, which shifts every later element and re-indexes it: O(n) per message.",
+                first.microsecondsPerMessage, BenchFigure.format(Double(first.outbox)), held.joined(separator: ", "),
+                full.microsecondsPerMessage, BenchFigure.format(full.messagesPerSecond)))
+        }
+        if let (f, i) = forwarding {
+            let rate = f.deliveredPerSecond
+            if let frames = link.last, frames.framesPerSecond > 0 {
+                out.append(String(format: "Forwarding delivered %@ msgs/s, %.1f%% of what the bare link carries as data frames (%@ frames/s): the link is not the bound.",
+                                  BenchFigure.format(rate), 100 * rate / frames.framesPerSecond, BenchFigure.format(frames.framesPerSecond)))
+            }
+            if i.deliveredPerSecond > 0 {
+                let ratio = rate / i.deliveredPerSecond
+                if ratio >= 0.85 {
+                    out.append(String(format: "Forwarding runs at %.0f%% of n1's ingest alone: the origin's ingest (parse, log commit) sets the pace, not the hop.", 100 * ratio))
+                } else {
+                    out.append(String(format: "Forwarding runs at %.0f%% of n1's ingest alone (%@ msgs/s): the hop costs more than the ingest it follows.",
+                                      100 * ratio, BenchFigure.format(i.deliveredPerSecond)))
+                }
+            }
+            let n1 = f.cores["n1"] ?? 0, n2 = f.cores["n2"] ?? 0, bench = f.cores["bench"] ?? 0
+            let ours = n1 + n2 + bench
+            let machine = f.cores["machine"] ?? ours
+            var cpu = String(format: "While forwarding, n1 used %.2f cores, n2 %.2f, the load and agent clients %.2f: %.2f; the machine was busy %.2f of %d cores",
+                             n1, n2, bench, ours, machine, cores)
+            if machine - ours > 0.2 { cpu += String(format: " (%.2f cores went to other processes)", machine - ours) }
+            cpu += machine >= 0.9 * Double(cores)
+                ? " — CPU-saturated, so the figure is what the processes got of the cores between them, not a per-link ceiling."
+                : " — not CPU-saturated: the pace is set by waiting (commits, acks, windows), not by the cores."
+            if rate > 0 {
+                cpu += String(format: " Per message: n1 %.1f µs, n2 %.1f µs of CPU.", 1e6 * n1 / rate, 1e6 * n2 / rate)
+            }
+            out.append(cpu)
+            if i.deliveredPerSecond > 0, let n1Alone = i.cores["n1"] {
+                out.append(String(format: "Ingest alone: n1 %.2f cores, %.1f µs of CPU per message (parse, log, deliver to a local agent).",
+                                  n1Alone, 1e6 * n1Alone / i.deliveredPerSecond))
+            }
+            let retrans = f.counters["n1"]?["retransmissions"] ?? 0, timeouts = f.counters["n1"]?["ack_timeouts"] ?? 0
+            if retrans > 0 || timeouts > 0 {
+                out.append("n1 retransmitted \(retrans) messages (\(timeouts) ack timeouts) during the forwarding window: acks from n2 came later than the ack timeout under load.")
+            }
+        }
+        if let l = latency, let stats = l.stats {
+            if let worst = l.segments.max(by: { $0.stats.p99 < $1.stats.p99 }) {
+                out.append(String(format: "Latency p99 %@ ms at %d msgs/s; the slowest segment at p99 is %@ (p50 %@, p99 %@ ms).",
+                                  BenchFigure.format(stats.p99), l.rate, worst.name, BenchFigure.format(worst.stats.p50), BenchFigure.format(worst.stats.p99)))
+            }
+            let total = ["n1", "n2", "n3", "bench"].compactMap { l.cores[$0] }.reduce(0, +)
+            out.append(String(format: "At %d msgs/s the processes used %.2f cores, the machine was busy %.2f of %d (%@).", l.rate, total,
+                              l.cores["machine"] ?? total, cores,
+                              ["n1", "n2", "n3", "bench"].map { String(format: "%@ %.2f", $0, l.cores[$0] ?? 0) }.joined(separator: ", ")))
+        }
+        return out
+    }
+}

@@ -1,0 +1,137 @@
+import NIOCore
+import NIOPosix
+import NIOSSL
+import NIOTLS
+import PlexusCore
+import PlexusIdentity
+import PlexusStore
+
+/// The raw limit beside the forwarding figure: what one mutual-TLS peer link carries with no
+/// routing, no log and no acks — the settings of `TLSThroughputBench` (TLS 1.3, the node
+/// certificates of one CA, ALPN `plexus/1`, one event-loop thread per side, its blast and count
+/// handlers), with message-sized writes instead of its 4 KiB and 64 KiB frames:
+///
+/// - raw TLS in writes of `rawChunkBytes` (~400 B, a forwarded message's size), flushed every 64 KiB;
+/// - `PeerFrame.data` frames carrying a real envelope of the benchmark's messages, each encoded
+///   on its own (`PeerFrame.encoded()`, as the driver encodes every frame) and fully decoded on
+///   the far side (`PeerFrameDecoder`, as the link decodes).
+struct RoutingLinkBench: Sendable {
+    var duration: Duration = .seconds(5)
+    var rawChunkBytes = 400
+    /// The envelope bytes a data frame carries.
+    var envelope: [UInt8]
+
+    struct Result: Sendable {
+        var name: String
+        var bytes: Int
+        var frames: Int
+        var seconds: Double
+
+        var framesPerSecond: Double { seconds > 0 ? Double(frames) / seconds : 0 }
+        var megabytesPerSecond: Double { seconds > 0 ? Double(bytes) / 1e6 / seconds : 0 }
+    }
+
+    /// The envelope a node logs and forwards for one benchmark message (its wire JSON after the
+    /// origin's ingest), and the size of the whole data frame around it.
+    static func sampleEnvelope(message: RoutingMessage, subject: String) throws -> [UInt8] {
+        var rng = SystemRandomNumberGenerator()
+        let input = Array(message.input(to: subject, seq: 123_456, monotonic: RoutingMessage.monotonicNow(),
+                                        wall: RoutingMessage.wallMicroseconds()).utf8)
+        let envelopes = try IngestPipeline(node: RoutingCluster.id("n1"))
+            .accept(input, now: Timestamp(microseconds: RoutingMessage.wallMicroseconds()), rng: &rng)
+        guard let first = envelopes.first else { throw BenchError("the sample message made no envelope") }
+        return LogRecord(envelope: first).json
+    }
+
+    func run() async throws -> [Result] {
+        let ca = try OrganisationCA.create(organisation: "bench")
+        let directory = try TempDirectory("routing-tls")
+        defer { directory.remove() }
+        try ca.issue(node: "server", cluster: "c").write(to: directory.file("server"))
+        try ca.issue(node: "client", cluster: "c").write(to: directory.file("client"))
+        let server = try TLSThroughputBench.context(identityDirectory: directory.file("server"), server: true)
+        let client = try TLSThroughputBench.context(identityDirectory: directory.file("client"), server: false)
+        let serverGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let clientGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        var rng = SplitMix64(seed: 7)
+        let frameBytes = PeerFrame.data(DataFrame(id: .v7(now: Timestamp(microseconds: 0), rng: &rng), transmission: 1, hopCount: 1,
+                                                  targets: [NodeID(RoutingCluster.id("n2"))], payload: envelope)).encoded().count
+        let timeAmount = TimeAmount.nanoseconds(Int64(duration.seconds * 1e9))
+        let rawChunk = rawChunkBytes
+        let envelope = self.envelope
+        let cases: [(String, Bool, @Sendable (EventLoopPromise<String?>) -> any ChannelHandler)] = [
+            ("raw TLS, \(rawChunk)-byte writes (flushed every 64 KiB)", false, { handshake in
+                TLSBlastHandler(payload: .raw(chunkBytes: rawChunk), duration: timeAmount, byteLimit: 1 << 30, handshake: handshake)
+            }),
+            ("PeerFrame.data, \(frameBytes) B each (encoded one by one, fully decoded)", true, { handshake in
+                RoutingDataBlastHandler(envelope: envelope, duration: timeAmount, handshake: handshake)
+            }),
+        ]
+        var results: [Result] = []
+        do {
+            for (name, decode, make) in cases {
+                let tally = try await measure(decode: decode, make: make, server: server, client: client,
+                                              serverGroup: serverGroup, clientGroup: clientGroup)
+                let frames = decode ? tally.frames : tally.bytes / max(1, rawChunk)
+                results.append(Result(name: name, bytes: tally.bytes, frames: frames, seconds: tally.seconds))
+            }
+        } catch {
+            try? await serverGroup.shutdownGracefully()
+            try? await clientGroup.shutdownGracefully()
+            throw error
+        }
+        try await serverGroup.shutdownGracefully()
+        try await clientGroup.shutdownGracefully()
+        return results
+    }
+
+    /// One connection, as `TLSThroughputBench` measures one: the server counts (and decodes)
+    /// from its first read until the client closes.
+    private func measure(
+        decode: Bool, make: @escaping @Sendable (EventLoopPromise<String?>) -> any ChannelHandler,
+        server: NIOSSLContext, client: NIOSSLContext, serverGroup: any EventLoopGroup, clientGroup: any EventLoopGroup
+    ) async throws -> TLSCountHandler.Tally {
+        let done = serverGroup.next().makePromise(of: TLSCountHandler.Tally.self)
+        let listener = try await ServerBootstrap(group: serverGroup)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: server))
+                    try channel.pipeline.syncOperations.addHandler(TLSCountHandler(decodeFrames: decode, done: done))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        guard let port = listener.localAddress?.port else { throw BenchError("link server has no port") }
+        let handshake = clientGroup.next().makePromise(of: String?.self)
+        let channel: any Channel
+        do {
+            channel = try await ClientBootstrap(group: clientGroup)
+                .channelOption(.tcpOption(.tcp_nodelay), value: 1)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: client, serverHostname: nil))
+                        try channel.pipeline.syncOperations.addHandler(make(handshake))
+                    }
+                }
+                .connect(host: "127.0.0.1", port: port).get()
+        } catch {
+            handshake.fail(error)
+            done.fail(error)
+            try? await listener.close()
+            throw error
+        }
+        do {
+            let negotiated = try await handshake.futureResult.get()
+            guard negotiated == "plexus/1" else { throw BenchError("ALPN negotiated \(negotiated ?? "nothing"), expected plexus/1") }
+            let tally = try await TimeLimit.run(duration * 4 + .seconds(30), "peer-link transfer") { try await done.futureResult.get() }
+            try? await channel.closeFuture.get()
+            try? await listener.close()
+            return tally
+        } catch {
+            channel.close(promise: nil)
+            done.fail(error)
+            try? await listener.close()
+            throw error
+        }
+    }
+}
