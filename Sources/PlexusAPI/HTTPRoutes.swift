@@ -12,6 +12,7 @@ public enum HTTPRoutes {
 
         router.get("/healthz") { _, _ in
             let stats = deps.hub.stats
+            let inboxes = deps.inboxes.stats
             return Response.json([
                 "status": "ok",
                 "node": .string(deps.node),
@@ -19,6 +20,12 @@ public enum HTTPRoutes {
                     "clients": .integer(Int64(stats.subscribers)),
                     "delivered": .integer(Int64(stats.delivered)),
                     "slow_clients_closed": .integer(Int64(stats.slowClientsClosed)),
+                ],
+                // Subject sessions: messages delivered here and not acknowledged yet.
+                "inboxes": [
+                    "subjects": .integer(Int64(inboxes.subjects)),
+                    "pending": .integer(Int64(inboxes.pending)),
+                    "dropped": .integer(Int64(inboxes.dropped)),
                 ],
             ])
         }

@@ -6,8 +6,10 @@ import Synchronization
 /// subject acknowledges each one: what arrives while it is away, and what it received but did
 /// not ack before its connection dropped, is delivered (again) when it reconnects.
 ///
-/// One inbox per subject, bounded (`capacity`, oldest dropped and counted beyond it). Inboxes
-/// live in memory; every message in them is also in the node's log (`GET /v1/messages?subject=`).
+/// One inbox per subject, bounded (`capacity`, oldest dropped and counted beyond it). The node
+/// writes each message for a subject homed here to the store's inbox table in the same
+/// transaction as its log row, tells the store of every ack (`acknowledged`), and refills the
+/// inboxes from the store at start (`restore`): a restart between delivery and ack loses nothing.
 public final class SubjectInboxes: Sendable {
     public struct Stats: Sendable, Hashable {
         public var subjects: Int
@@ -32,9 +34,26 @@ public final class SubjectInboxes: Sendable {
 
     private let state = Mutex(State())
     public let capacity: Int
+    private let acknowledged: (@Sendable (_ subject: String, _ id: MessageID) -> Void)?
 
-    public init(capacity: Int = 100_000) {
+    /// - Parameter acknowledged: called for every ack that removed a pending message (the node
+    ///   records it in the store, so the message is not restored after a restart).
+    public init(capacity: Int = 100_000, acknowledged: (@Sendable (_ subject: String, _ id: MessageID) -> Void)? = nil) {
         self.capacity = capacity
+        self.acknowledged = acknowledged
+    }
+
+    /// Refills inboxes with what the store held unacknowledged (at start, before sessions).
+    public func restore(_ entries: [(subject: String, id: MessageID, frame: ByteBuffer)]) {
+        state.withLock { state in
+            for entry in entries {
+                let inbox = state.inboxes[entry.subject] ?? Inbox()
+                state.inboxes[entry.subject] = inbox
+                guard inbox.pending[entry.id] == nil else { continue }
+                inbox.pending[entry.id] = entry.frame
+                inbox.order.append(entry.id)
+            }
+        }
     }
 
     /// Whether `subject` is attached here (has had a session since start).
@@ -91,12 +110,14 @@ public final class SubjectInboxes: Sendable {
     /// The subject acknowledged `id`: it is not delivered again. False if it was not pending.
     @discardableResult
     public func ack(_ subject: String, _ id: MessageID) -> Bool {
-        state.withLock { state in
+        let removed = state.withLock { state in
             guard let inbox = state.inboxes[subject], inbox.pending.removeValue(forKey: id) != nil else { return false }
             // `order` is compacted lazily (on connect), so an ack stays O(1).
             if inbox.order.count > 2 * max(inbox.pending.count, 64) { inbox.order.removeAll { inbox.pending[$0] == nil } }
             return true
         }
+        if removed { acknowledged?(subject, id) }
+        return removed
     }
 
     public var stats: Stats {

@@ -69,13 +69,14 @@ public final class NodeRuntime: MessageIngestor {
 
     /// Appends to the log and, once committed, streams what was new.
     public func log(_ envelopes: [Envelope], via ingress: Ingress) async throws(PlexusError) -> [IngestReceipt] {
-        let records = try await forwarder?.originate(envelopes) ?? envelopes.map { LogRecord(envelope: $0) }
+        let origination = try await forwarder?.originate(envelopes)
+        let records = origination?.records ?? envelopes.map { LogRecord(envelope: $0) }
         let outcomes: [AppendOutcome]
         do {
             outcomes = try await store.append(records)
-            forwarder?.committed(records, outcomes)
+            if let origination { forwarder?.committed(origination, outcomes) }
         } catch {
-            forwarder?.committed(records, nil)
+            if let origination { forwarder?.committed(origination, nil) }
             logger.warning("log append failed", metadata: ["plexus.ingress": "\(ingress.rawValue)", "plexus.error": "\(error)"])
             // The details (paths, SQLite codes) stay in the node's log; the client learns to retry.
             throw PlexusError(.unavailable, "the message log cannot take messages right now; nothing was acknowledged, retry later")

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdWebSocket
 import Logging
 import PlexusAPI
+import NIOCore
 import NIOPosix
 import PlexusCore
 import PlexusIdentity
@@ -36,7 +37,11 @@ public final class PlexusNode: Sendable {
         storeOptions.synchronous = configuration.store.synchronous
         let store = try await SQLiteMessageStore.open(path: configuration.databasePath, options: storeOptions, logger: logger)
         let hub = StreamHub(clientQueueCapacity: configuration.stream.clientQueue)
-        let inboxes = SubjectInboxes()
+        let inboxes = SubjectInboxes(acknowledged: { subject, id in
+            store.inboxAcknowledged([InboxAck(subject: subject, messageID: id)])
+        })
+        // What subjects homed here had not acknowledged when the node stopped.
+        inboxes.restore(try await store.inbox().map { ($0.subject, $0.messageID, ByteBuffer(bytes: $0.json)) })
         let pushes = PushSubscriptions(poster: HTTPPushPoster(), file: configuration.dataDir + "/subscriptions.json", logger: logger)
         try pushes.load()
         let (listening, listeningContinuation) = AsyncStream.makeStream(of: Int.self)

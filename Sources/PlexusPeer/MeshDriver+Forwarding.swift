@@ -7,10 +7,11 @@ import PlexusCore
 public protocol ForwardingSink: AnyObject, Sendable {
     /// A peer handed this node a message and the routing core took custody of it.
     func accept(_ offer: ForwardOffer)
-    /// The message is for recipients on this node.
-    func deliver(_ id: MessageID)
-    /// Every next hop acknowledged it: it can leave the durable outbox.
-    func released(_ id: MessageID)
+    /// The messages are for recipients on this node. Like `released`, one call carries all of
+    /// them that one input to the routing core produced (a commit, a frame of acks).
+    func deliver(_ ids: [MessageID])
+    /// Every next hop acknowledged them: they can leave the durable outbox.
+    func released(_ ids: [MessageID])
     /// Given up on `targets` (the reason says why); `payload` is set when the message was never
     /// logged here (refused on arrival).
     func deadLetter(_ id: MessageID, targets: [RouteTarget], reason: String, payload: [UInt8]?)
@@ -26,6 +27,22 @@ public struct ForwardOffer: Sendable {
     /// Nodes this node must now get it to (its outbox entry).
     public var targets: [RouteTarget]
     public var from: NodeID
+}
+
+/// A message entering the mesh at this node, as `MeshDriver.originate` offers it to the core.
+public struct Originating: Sendable {
+    public var id: MessageID
+    /// The envelope's wire JSON, as logged.
+    public var payload: [UInt8]
+    public var destinations: [String]
+    public var topic: String
+
+    public init(id: MessageID, payload: [UInt8], destinations: [String], topic: String) {
+        self.id = id
+        self.payload = payload
+        self.destinations = destinations
+        self.topic = topic
+    }
 }
 
 /// What `/v1/routes` shows.
@@ -45,28 +62,63 @@ extension MeshDriver {
         loop.execute { [self] in forwardingSink = sink }
     }
 
-    /// A message entering the mesh at this node (after validation, before logging). On
-    /// `.accepted`, log it with the targets and call `persisted`; on failure, `abandon`.
-    public func originate(_ id: MessageID, payload: [UInt8], destinations: [String], topic: String) async throws -> Admission {
+    /// Messages entering the mesh at this node (one ingest batch, validated, not yet logged),
+    /// offered in one hop onto the loop: a per-message `loop.submit` made a 200-message frame
+    /// 200 round trips. Log the `.accepted` ones with their targets, then call `persisted`; if
+    /// the append fails, `abandon` them.
+    ///
+    /// Returns one admission per message in order, unless the outbox fills: then the last
+    /// admission is `.busy`, the rest were not offered, and the ones this batch had admitted are
+    /// already abandoned (the client is told to retry the whole frame).
+    public func originate(_ batch: [Originating]) async throws -> [Admission] {
         try await loop.submit { [self] in
             guard core != nil else { throw MeshDriverError.notStarted }
-            return routing.originate(id, payload: payload, destinations: destinations, topic: topic, now: now)
+            let now = self.now
+            var admissions: [Admission] = []
+            admissions.reserveCapacity(batch.count)
+            for message in batch {
+                let admission = routing.originate(message.id, payload: message.payload, destinations: message.destinations,
+                                                  topic: message.topic, now: now)
+                admissions.append(admission)
+                if admission == .busy {
+                    // Only what this batch admitted: a duplicate is another request's message.
+                    for (earlier, a) in zip(batch, admissions) { if case .accepted = a { routing.abandon(earlier.id) } }
+                    break
+                }
+            }
+            return admissions
         }.get()
     }
 
-    /// `id` is durable in the log and outbox: acknowledge, deliver and forward it.
-    public func persisted(_ id: MessageID, payload: [UInt8]) {
-        loop.execute { [self] in forward { routing, now in routing.persisted(id, payload: payload, now: now) } }
+    /// The messages are durable in the log and outbox (one commit): acknowledge, deliver and
+    /// forward them. One hop onto the loop for the batch, and their acks, sends and deliveries
+    /// are carried out together, so each link is flushed once per batch, not once per message.
+    public func persisted(_ batch: [(id: MessageID, payload: [UInt8])]) {
+        guard !batch.isEmpty else { return }
+        loop.execute { [self] in
+            let now = self.now
+            var out: [ForwardDirective] = []
+            for item in batch { out += routing.persisted(item.id, payload: item.payload, now: now) }
+            executeForward(out)
+        }
     }
 
-    /// A peer's message that was not a valid envelope: acknowledged (the sink dead-lettered it), never forwarded.
-    public func discard(_ id: MessageID) {
-        loop.execute { [self] in forward { routing, _ in routing.discard(id) } }
+    /// Peers' messages that were not valid envelopes: acknowledged (the sink dead-lettered
+    /// them), never forwarded.
+    public func discard(_ ids: [MessageID]) {
+        guard !ids.isEmpty else { return }
+        loop.execute { [self] in
+            var out: [ForwardDirective] = []
+            for id in ids { out += routing.discard(id) }
+            executeForward(out)
+        }
     }
 
-    /// The log refused `id`: forget it so a retransmission is taken afresh.
-    public func abandon(_ id: MessageID) {
-        loop.execute { [self] in routing.abandon(id) }
+    /// The log refused these (one failed append): forget them so retransmissions (or the
+    /// client's retry) are taken afresh.
+    public func abandon(_ ids: [MessageID]) {
+        guard !ids.isEmpty else { return }
+        loop.execute { [self] in for id in ids { routing.abandon(id) } }
     }
 
     /// Messages the durable outbox still held at start.
@@ -80,6 +132,12 @@ extension MeshDriver {
     /// Announces the topic patterns local subscribers have interest in.
     public func setInterest(_ patterns: [String]) async throws {
         try await withCore { core, now in (core.setInterest(patterns, now: now), ()) }
+    }
+
+    /// For each list, which of its subjects are homed at this node: one hop onto the loop for a
+    /// batch (the node writes them to the store's inbox table with the log row).
+    public func homedHere(each lists: [[String]]) async -> [[String]] {
+        (try? await loop.submit { [self] in lists.map { routing.graph.homedHere($0) } }.get()) ?? lists.map { _ in [] }
     }
 
     /// Which of `subjects` are homed at this node. Only on the driver's loop (sink callbacks).
@@ -125,6 +183,13 @@ extension MeshDriver {
 
     func executeForward(_ directives: [ForwardDirective]) {
         var touched: [ObjectIdentifier: PeerLink] = [:]
+        // Handed to the sink once per call: a batch of acks releases (or a batch of commits
+        // delivers) hundreds of messages, and each sink call takes locks and may wake the store.
+        var deliveries: [MessageID] = [], releases: [MessageID] = []
+        defer {
+            if !deliveries.isEmpty { forwardingSink?.deliver(deliveries) }
+            if !releases.isEmpty { forwardingSink?.released(releases) }
+        }
         for directive in directives {
             switch directive {
             case .send(let frame, let to):
@@ -133,9 +198,9 @@ extension MeshDriver {
             case .ack(let ack, let to):
                 queueAck(ack, to: to)
             case .deliver(let id):
-                forwardingSink?.deliver(id)
+                deliveries.append(id)
             case .released(let id):
-                forwardingSink?.released(id)
+                releases.append(id)
             case .deadLetter(let id, let targets, let reason):
                 forwardingSink?.deadLetter(id, targets: targets, reason: reason, payload: nil)
             case .schedule(let timer, let after):

@@ -31,6 +31,15 @@ public protocol MessageStore: Sendable {
     /// What the outbox holds, oldest first (read at start to resume forwarding).
     func outbox() async throws -> [OutboxEntry]
 
+    /// The subjects acknowledged these messages from their inboxes (`LogRecord.inbox`): not
+    /// delivered again. Written with the next commit and not awaited: if a crash loses it the
+    /// subject gets those messages once more after the restart (at least once, as documented).
+    func inboxAcknowledged(_ acks: [InboxAck])
+
+    /// Messages held for subjects homed here and not acknowledged yet, oldest first (read at
+    /// start so a session finds them after a restart).
+    func inbox() async throws -> [InboxEntry]
+
     /// The most recent dead letters, newest first.
     func deadLetters(limit: Int) async throws -> [DeadLetter]
 
@@ -48,6 +57,10 @@ public struct LogRecord: Sendable, Hashable {
     /// transaction as the log row (also when the log already had the message).
     public var outbox: [RouteTarget]
     public var hopCount: UInt8
+    /// Subjects homed here that the message is for: it is held in their inboxes until each
+    /// acknowledges it (written in the same transaction when the log row is new or becomes a
+    /// destination; a message already delivered here is not queued again).
+    public var inbox: [String] = []
 
     public init(envelope: Envelope, role: LogRole = .origin, outbox: [RouteTarget] = [], hopCount: UInt8 = 0) {
         self.envelope = envelope
@@ -59,6 +72,30 @@ public struct LogRecord: Sendable, Hashable {
 }
 
 /// A message held for forwarding.
+/// A subject acknowledged a message from its inbox.
+public struct InboxAck: Sendable, Hashable {
+    public var subject: String
+    public var messageID: MessageID
+
+    public init(subject: String, messageID: MessageID) {
+        self.subject = subject
+        self.messageID = messageID
+    }
+}
+
+/// A message waiting in a subject's inbox, with its logged wire JSON.
+public struct InboxEntry: Sendable, Hashable {
+    public var subject: String
+    public var messageID: MessageID
+    public var json: [UInt8]
+
+    public init(subject: String, messageID: MessageID, json: [UInt8]) {
+        self.subject = subject
+        self.messageID = messageID
+        self.json = json
+    }
+}
+
 public struct OutboxEntry: Sendable, Hashable {
     public var messageID: MessageID
     public var hopCount: UInt8

@@ -23,8 +23,27 @@ final class SQLiteBatchWriter: @unchecked Sendable {
     private var promote: OpaquePointer?
     private var deleteOutbox: OpaquePointer?
     private var insertDeadLetter: OpaquePointer?
+    private var insertInbox: OpaquePointer?
+    private var deleteInbox: OpaquePointer?
     let path: String
     let threadPool: NIOThreadPool
+
+    /// Writes that ride along with the next commit, not awaited by anyone: outbox releases,
+    /// dead letters and inbox acknowledgements.
+    struct Housekeeping: Sendable {
+        var releases: [MessageID] = []
+        var deadLetters: [DeadLetter] = []
+        var inboxAcks: [InboxAck] = []
+
+        var isEmpty: Bool { releases.isEmpty && deadLetters.isEmpty && inboxAcks.isEmpty }
+
+        /// `earlier` goes first (a failed commit's leftovers before what queued since).
+        mutating func prepend(_ earlier: Housekeeping) {
+            releases = earlier.releases + releases
+            deadLetters = earlier.deadLetters + deadLetters
+            inboxAcks = earlier.inboxAcks + inboxAcks
+        }
+    }
 
     /// Rows one transaction produced: per append call, per record; plus what the WAL grew by.
     struct Committed: Sendable {
@@ -56,6 +75,8 @@ final class SQLiteBatchWriter: @unchecked Sendable {
             promote = try prepare("UPDATE messages SET role = 'destination' WHERE message_uuid = ? AND role = 'relay'")
             deleteOutbox = try prepare("DELETE FROM outbox WHERE message_uuid = ?")
             insertDeadLetter = try prepare("INSERT INTO dead_letters (message_uuid, at, reason, targets, body) VALUES (?,?,?,?,?)")
+            insertInbox = try prepare("INSERT OR IGNORE INTO inbox (subject_id, message_uuid, seq) SELECT ?, message_uuid, seq FROM messages WHERE message_uuid = ?")
+            deleteInbox = try prepare("DELETE FROM inbox WHERE subject_id = ? AND message_uuid = ?")
         } catch {
             close()
             throw error
@@ -65,9 +86,9 @@ final class SQLiteBatchWriter: @unchecked Sendable {
     /// Commits the batch (one inner array per append call) in one transaction. New rows get
     /// consecutive seqs from `firstSeq`; a uuid already logged, or seen earlier in the batch, is
     /// `.duplicate`. On failure the transaction is rolled back and nothing of the batch is logged.
-    func commit(_ batch: [[LogRecord]], firstSeq: Int64, releases: [MessageID] = [], deadLetters: [DeadLetter] = []) async throws -> Committed {
+    func commit(_ batch: [[LogRecord]], firstSeq: Int64, housekeeping: Housekeeping = Housekeeping()) async throws -> Committed {
         try await threadPool.runIfActive { [self] in
-            try self.commitNow(batch, firstSeq: firstSeq, releases: releases, deadLetters: deadLetters)
+            try self.commitNow(batch, firstSeq: firstSeq, housekeeping: housekeeping)
         }
     }
 
@@ -81,18 +102,23 @@ final class SQLiteBatchWriter: @unchecked Sendable {
         }
     }
 
-    private func commitNow(_ batch: [[LogRecord]], firstSeq: Int64, releases: [MessageID], deadLetters: [DeadLetter]) throws -> Committed {
+    private func commitNow(_ batch: [[LogRecord]], firstSeq: Int64, housekeeping: Housekeeping) throws -> Committed {
         var seq = firstSeq
         var walBytes = 0
         var outcomes: [[AppendOutcome]] = []
         outcomes.reserveCapacity(batch.count)
         try transaction {
             // Releases first: a message released and taken again in one batch stays held.
-            for id in releases {
+            for id in housekeeping.releases {
                 try withUnsafeBytes(of: id.uuid.uuid) { try bind(deleteOutbox, 1, blob: $0) }
                 try step(deleteOutbox)
             }
-            for letter in deadLetters { try writeDeadLetter(letter) }
+            for letter in housekeeping.deadLetters { try writeDeadLetter(letter) }
+            for ack in housekeeping.inboxAcks {
+                try bind(deleteInbox, 1, text: ack.subject)
+                try withUnsafeBytes(of: ack.messageID.uuid.uuid) { try bind(deleteInbox, 2, blob: $0) }
+                try step(deleteInbox)
+            }
             for records in batch {
                 var result: [AppendOutcome] = []
                 result.reserveCapacity(records.count)
@@ -100,9 +126,11 @@ final class SQLiteBatchWriter: @unchecked Sendable {
                     if !record.outbox.isEmpty { try writeOutbox(record) }
                     guard try insertRow(insertMessage, seq: seq, record: record) else {
                         let promoted = try record.role == .destination && promoteRow(record)
+                        if promoted { try writeInbox(record) }
                         result.append(promoted ? .promoted : .duplicate)
                         continue
                     }
+                    try writeInbox(record)
                     let envelope = record.envelope
                     for subject in SQLiteMessageSQL.distinctSubjects(of: envelope) {
                         try bind(insertSubject, 1, text: subject)
@@ -127,6 +155,14 @@ final class SQLiteBatchWriter: @unchecked Sendable {
         try bind(insertOutbox, 4, int: record.envelope.ackTS?.microseconds ?? record.envelope.originTS.microseconds)
         try record.json.withUnsafeBytes { try bind(insertOutbox, 5, blob: $0) }
         try step(insertOutbox)
+    }
+
+    private func writeInbox(_ record: LogRecord) throws {
+        for subject in record.inbox {
+            try bind(insertInbox, 1, text: subject)
+            try withUnsafeBytes(of: record.envelope.messageID.uuid.uuid) { try bind(insertInbox, 2, blob: $0) }
+            try step(insertInbox)
+        }
     }
 
     private func promoteRow(_ record: LogRecord) throws -> Bool {
@@ -174,9 +210,12 @@ final class SQLiteBatchWriter: @unchecked Sendable {
     }
 
     func close() {
-        for statement in [insertMessage, insertMessageRaw, insertSubject, insertOutbox, promote, deleteOutbox, insertDeadLetter] {
+        for statement in [insertMessage, insertMessageRaw, insertSubject, insertOutbox, promote, deleteOutbox, insertDeadLetter,
+                          insertInbox, deleteInbox] {
             sqlite_nio_sqlite3_finalize(statement)
         }
+        insertInbox = nil
+        deleteInbox = nil
         insertOutbox = nil
         promote = nil
         deleteOutbox = nil

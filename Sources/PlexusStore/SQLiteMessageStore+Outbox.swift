@@ -7,12 +7,32 @@ import SQLiteNIO
 extension SQLiteMessageStore {
     public func release(_ ids: [MessageID]) {
         guard !ids.isEmpty else { return }
-        wakeWriter { $0.releases.append(contentsOf: ids) }
+        wakeWriter { $0.housekeeping.releases.append(contentsOf: ids) }
     }
 
     public func deadLetter(_ letters: [DeadLetter]) {
         guard !letters.isEmpty else { return }
-        wakeWriter { $0.deadLetters.append(contentsOf: letters) }
+        wakeWriter { $0.housekeeping.deadLetters.append(contentsOf: letters) }
+    }
+
+    public func inboxAcknowledged(_ acks: [InboxAck]) {
+        guard !acks.isEmpty else { return }
+        wakeWriter { $0.housekeeping.inboxAcks.append(contentsOf: acks) }
+    }
+
+    public func inbox() async throws -> [InboxEntry] {
+        try await withReader(doing: "reading subject inboxes") { connection in
+            try await connection.query("""
+                SELECT i.subject_id, m.message_uuid, m.body FROM inbox i JOIN messages m ON m.message_uuid = i.message_uuid
+                ORDER BY i.seq, i.subject_id
+                """).map { row in
+                guard let subject = row.column("subject_id")?.string,
+                      let id = row.column("message_uuid").flatMap(SQLiteMessageSQL.messageID(from:)),
+                      case .blob(let body)? = row.column("body")
+                else { throw StoreError(.corrupt, "an inbox row has a missing or malformed column: \(row)") }
+                return InboxEntry(subject: subject, messageID: id, json: Array(buffer: body))
+            }
+        }
     }
 
     private func wakeWriter(_ change: (inout State) -> Void) {

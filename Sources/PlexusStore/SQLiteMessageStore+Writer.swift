@@ -10,10 +10,10 @@ extension SQLiteMessageStore {
     func runWriter(nextSeq start: Int64) async {
         var nextSeq = start
         var walBytesSinceCheckpoint = 0
-        while let (batch, releases, deadLetters) = await nextBatch() {
+        while let (batch, housekeeping) = await nextBatch() {
             let rows = batch.reduce(0) { $0 + $1.records.count }
             do {
-                let committed = try await batchWriter.commit(batch.map(\.records), firstSeq: nextSeq, releases: releases, deadLetters: deadLetters)
+                let committed = try await batchWriter.commit(batch.map(\.records), firstSeq: nextSeq, housekeeping: housekeeping)
                 nextSeq = committed.nextSeq
                 // Acknowledge-after-commit: callers resume only now that COMMIT has returned.
                 for (append, result) in zip(batch, committed.outcomes) {
@@ -40,38 +40,34 @@ extension SQLiteMessageStore {
                 for append in batch {
                     append.continuation.resume(throwing: failure)
                 }
-                // Releases and dead letters are retried with the next batch.
-                state.withLock { state in
-                    state.releases = releases + state.releases
-                    state.deadLetters = deadLetters + state.deadLetters
-                }
+                // Releases, dead letters and inbox acks are retried with the next batch.
+                state.withLock { $0.housekeeping.prepend(housekeeping) }
             }
         }
     }
 
     /// The next batch of queued appends, waiting while the queue is empty; nil once the store is
     /// closed and the queue drained.
-    private func nextBatch() async -> ([PendingAppend], [MessageID], [DeadLetter])? {
+    private func nextBatch() async -> ([PendingAppend], SQLiteBatchWriter.Housekeeping)? {
         while true {
-            enum Step { case batch([PendingAppend], [MessageID], [DeadLetter]), finished, wait }
+            enum Step { case batch([PendingAppend], SQLiteBatchWriter.Housekeeping), finished, wait }
             let step: Step = state.withLock { state in
-                if !state.pending.isEmpty || !state.releases.isEmpty || !state.deadLetters.isEmpty {
-                    let releases = state.releases, letters = state.deadLetters
-                    state.releases = []
-                    state.deadLetters = []
-                    return .batch(state.takeBatch(maxRows: options.maxBatchRows), releases, letters)
+                if !state.pending.isEmpty || !state.housekeeping.isEmpty {
+                    let housekeeping = state.housekeeping
+                    state.housekeeping = SQLiteBatchWriter.Housekeeping()
+                    return .batch(state.takeBatch(maxRows: options.maxBatchRows), housekeeping)
                 }
                 return state.closed ? .finished : .wait
             }
             switch step {
-            case .batch(let batch, let releases, let letters):
-                return (batch, releases, letters)
+            case .batch(let batch, let housekeeping):
+                return (batch, housekeeping)
             case .finished:
                 return nil
             case .wait:
                 await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                     let ready = state.withLock { state in
-                        if !state.pending.isEmpty || !state.releases.isEmpty || !state.deadLetters.isEmpty || state.closed { return true }
+                        if !state.pending.isEmpty || !state.housekeeping.isEmpty || state.closed { return true }
                         state.writerWakeup = continuation
                         return false
                     }

@@ -39,9 +39,8 @@ public final class SQLiteMessageStore: MessageStore {
     struct State {
         var closed = false
         var pending: [PendingAppend] = []
-        /// Outbox releases and dead letters, written with the next commit.
-        var releases: [MessageID] = []
-        var deadLetters: [DeadLetter] = []
+        /// Outbox releases, dead letters and inbox acks, written with the next commit.
+        var housekeeping = SQLiteBatchWriter.Housekeeping()
         /// The writer task, suspended because the queue was empty.
         var writerWakeup: CheckedContinuation<Void, Never>?
         var writerTask: Task<Void, Never>?

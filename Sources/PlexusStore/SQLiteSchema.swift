@@ -84,6 +84,24 @@ enum SQLiteSchema {
                 """,
             ]
         ),
+        Migration(
+            version: 3,
+            summary: "subject inboxes",
+            statements: [
+                // Messages delivered to subjects homed here and not acknowledged by them yet
+                // (`/v1/subjects/{id}/session`): written with the log row, so a restart between
+                // delivery and the subject's ack does not lose the message for it. seq is the
+                // log row's, for delivery order; the body is read from the log.
+                """
+                CREATE TABLE inbox (
+                    subject_id TEXT NOT NULL,
+                    message_uuid BLOB NOT NULL,
+                    seq INTEGER NOT NULL,
+                    PRIMARY KEY (subject_id, message_uuid)
+                ) WITHOUT ROWID
+                """,
+            ]
+        ),
     ]
 
     static var latestVersion: Int { migrations.last?.version ?? 0 }

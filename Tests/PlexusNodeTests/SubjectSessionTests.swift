@@ -41,6 +41,36 @@ import Testing
         #expect(next == [later.json?["message_uuids"]?.arrayValue?.first?.stringValue ?? "-"])
     }
 
+    /// Messages delivered to a subject homed here and not acknowledged survive a restart of the
+    /// node: its inbox is in the store, written with the log row.
+    @Test func unackedMessagesSurviveARestart() async throws {
+        let node = try await TestNode.start()
+        let url = node.wsBase + "/v1/subjects/agent-y/session"
+        let first = WSTestClient(url: url)
+        try await eventually("agent-y is announced") { try await HTTP.get(node.base + "/v1/subjects/agent-y").status == 200 }
+        var ids: [String] = []
+        for i in 0..<3 {
+            let reply = try await HTTP.post(node.base + "/v1/messages", json: ["topic": "dm", "destination_subject_ids": ["agent-y"], "data": .integer(Int64(i))])
+            ids.append(reply.json?["message_uuids"]?.arrayValue?.first?.stringValue ?? "")
+        }
+        let got = try await first.next(3).compactMap { (try? JSONParser.parse($0))?["message_uuid"]?.stringValue }
+        #expect(got == ids)
+        first.send(#"{"ack": "\#(ids[0])"}"#)
+        try await eventually("the ack is taken") {
+            try await HTTP.get(node.base + "/healthz").json?["inboxes"]?["pending"]?.integerValue == 2
+        }
+        first.stop()
+        // The store writes the ack with its last commit, at shutdown.
+        try await node.stop(keepingData: true)
+
+        let again = try await TestNode.start { $0.dataDir = node.dataDir }
+        defer { Task { try await again.stop() } }
+        let second = WSTestClient(url: again.wsBase + "/v1/subjects/agent-y/session")
+        defer { second.stop() }
+        let redelivered = try await second.next(2).compactMap { (try? JSONParser.parse($0))?["message_uuid"]?.stringValue }
+        #expect(redelivered == Array(ids[1...]))
+    }
+
     @Test func aBadSubjectIdIsRefusedWithAProblem() async throws {
         let node = try await TestNode.start()
         defer { Task { try await node.stop() } }

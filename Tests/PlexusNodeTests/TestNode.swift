@@ -50,10 +50,11 @@ final class TestNode: Sendable {
     var base: String { "http://127.0.0.1:\(port)" }
     var wsBase: String { "ws://127.0.0.1:\(port)" }
 
-    func stop() async throws {
+    /// Shuts the node down; `keepingData` leaves its directory for a restart on it.
+    func stop(keepingData: Bool = false) async throws {
         await node.shutdown()
         try await task.value
-        try? FileManager.default.removeItem(atPath: dataDir)
+        if !keepingData { try? FileManager.default.removeItem(atPath: dataDir) }
     }
 
     static func temporaryDirectory() -> String {

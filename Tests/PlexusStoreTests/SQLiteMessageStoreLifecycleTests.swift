@@ -153,8 +153,9 @@ struct SQLiteMessageStoreLifecycleTests {
             let tables = try await connection.query("SELECT name FROM sqlite_master WHERE type IN ('table', 'index') ORDER BY name")
                 .compactMap { $0.column("name")?.string }
             try await connection.close()
-            #expect(version == 2)
+            #expect(version == 3)
             #expect(mode == "wal")
+            #expect(tables.contains("inbox"))
             #expect(tables.contains("messages"))
             #expect(tables.contains("outbox"))
             #expect(tables.contains("dead_letters"))

@@ -1,0 +1,98 @@
+import Logging
+import PlexusCore
+import PlexusPeer
+import PlexusStore
+
+/// Messages handed on by peers: validated, logged and released to the routing core in batches.
+extension MeshForwarder {
+    /// Called on the driver's loop for each data frame the core took custody of. One read of a
+    /// link carries many frames, so offers are collected until the loop has finished the turn
+    /// (the same pattern as its acks) and then handled as one batch: one task, one append (one
+    /// share of a group commit), one hop back onto the loop, instead of each per message.
+    func accept(_ offer: ForwardOffer) {
+        let first = relayQueue.withLock { queue in
+            queue.append(offer)
+            return queue.count == 1
+        }
+        if first { driver.loop.execute { [self] in takeQueued() } }
+    }
+
+    private func takeQueued() {
+        let offers = relayQueue.withLock { queue in
+            var taken: [ForwardOffer] = []
+            swap(&taken, &queue)
+            return taken
+        }
+        guard !offers.isEmpty else { return }
+        // Off the loop: validating and serialising is the bulk of a relay's per-message work,
+        // and the loop also runs every peer link.
+        Task { await take(offers) }
+    }
+
+    /// Validates the batch, dead-letters what is not an envelope, logs the rest in one append
+    /// and only then lets the core acknowledge and forward them. A failed append abandons the
+    /// whole batch: the senders retransmit.
+    func take(_ offers: [ForwardOffer]) async {
+        let now = clock()
+        var rng = SystemRandomNumberGenerator()
+        var records: [LogRecord] = []
+        records.reserveCapacity(offers.count)
+        var deliverHere: [Bool] = []
+        deliverHere.reserveCapacity(offers.count)
+        var refused: [DeadLetter] = []
+        for offer in offers {
+            do throws(PlexusError) {
+                let envelope = try validated(offer, now: now, rng: &rng)
+                records.append(LogRecord(envelope: envelope, role: offer.role, outbox: offer.targets, hopCount: offer.hopCount))
+                deliverHere.append(offer.deliverHere)
+            } catch {
+                logger.warning("refusing a forwarded message that is not a valid envelope",
+                               metadata: ["plexus.peer": "\(offer.from)", "plexus.message": "\(offer.id)", "plexus.error": "\(error.message)"])
+                refused.append(DeadLetter(messageID: offer.id, at: now, reason: "from \(offer.from): \(error.message)",
+                                          targets: offer.targets, json: offer.payload))
+            }
+        }
+        if !refused.isEmpty {
+            store.deadLetter(refused)
+            driver.discard(refused.map(\.messageID))
+        }
+        guard !records.isEmpty else { return }
+        if deliverHere.contains(true) { await holdInInboxes(&records, where: deliverHere) }
+        let outcomes: [AppendOutcome]
+        do {
+            outcomes = try await store.append(records)
+        } catch {
+            logger.warning("could not log forwarded messages; the senders will retry",
+                           metadata: ["plexus.messages": "\(records.count)", "plexus.message": "\(records[0].envelope.messageID)",
+                                      "plexus.error": "\(error)"])
+            driver.abandon(records.map(\.envelope.messageID))
+            return
+        }
+        // Set before `persisted`: the core's `deliver` comes in the loop turn that carries it out.
+        if deliverHere.contains(true) {
+            awaitingDelivery.withLock { awaiting in
+                for (i, record) in records.enumerated() where deliverHere[i] {
+                    awaiting[record.envelope.messageID] = outcomes[i] == .duplicate
+                        ? .skip : .deliver(record.envelope, json: record.json, streamed: false)
+                }
+            }
+        }
+        driver.persisted(records.map { ($0.envelope.messageID, $0.json) })
+    }
+
+    /// A node never trusts a peer's bytes: the payload must be a valid envelope with the id the
+    /// frame claims. Normalising appends this node to `hops`.
+    private func validated(_ offer: ForwardOffer, now: Timestamp, rng: inout SystemRandomNumberGenerator) throws(PlexusError) -> Envelope {
+        let value: JSONValue
+        do { value = try JSONParser.parse(offer.payload, limits: JSONLimits(maxDepth: limits.maxDepth)) } catch {
+            throw PlexusError(.invalidJSON, error.message)
+        }
+        let draft = try EnvelopeDecoder.decode(value, limits: limits)
+        guard draft.messageID == offer.id else {
+            throw PlexusError(.invalidField, "the frame's message id \(offer.id) differs from the envelope's")
+        }
+        var envelope = draft.normalized(node: driver.nodeID.rawValue, now: now, rng: &rng)
+        envelope.messageID = offer.id
+        return envelope
+    }
+}
