@@ -248,6 +248,33 @@ private let chainLinks: [(NodeID, NodeID)] = [("a", "b"), ("b", "c"), ("c", "d")
         #expect(mesh.cores["a"]!.heldCount == 0)
     }
 
+    /// A next hop gets at most its window of unacked transmissions; a timeout while it still
+    /// acks others halves the window (a queue longer than the timeout), acks widen it again.
+    @Test func theWindowLimitsInFlightAndHalvesOnATimeout() {
+        var settings = RoutingSettings()
+        settings.initialWindow = 4
+        settings.minWindow = 2
+        var mesh = RoutingTestMesh(["a", "b"], links: nil, subjects: ["b": ["x"]], settings: settings)
+        for n in 0..<10 { mesh.originate(at: "a", mid(UInt8(100 + n)), to: ["x"]) }
+        #expect(mesh.wire.count == 4)
+        // Two of the four are lost; b takes the rest, and each ack lets one more go.
+        mesh.wire.removeLast(2)
+        mesh.deliverAll()
+        #expect(mesh.delivered["b"]?.count == 8)
+        #expect(mesh.wire.isEmpty)
+        #expect(mesh.cores["a"]!.flightsByHop["b"]?.count == 2)
+        // The lost ones time out while b is not silent for long: the window is halved.
+        mesh.advance(.milliseconds(300))
+        #expect(mesh.cores["a"]!.window("b") == 2)
+        mesh.deliverAll()
+        for _ in 0..<40 {
+            mesh.advance(.milliseconds(300))
+            mesh.deliverAll()
+        }
+        #expect(mesh.delivered["b"]?.count == 10)
+        #expect(mesh.cores["a"]!.heldCount == 0)
+    }
+
     @Test func unknownSubjectWaitsForItsHome() {
         var mesh = RoutingTestMesh(["a", "b"], links: nil)
         mesh.originate(at: "a", mid(8), to: ["late"])

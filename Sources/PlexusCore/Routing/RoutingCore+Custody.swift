@@ -215,6 +215,7 @@ extension RoutingCore {
             let ms = (now - flight.sentAt).secondsDouble * 1000
             if ackTimers[from] == nil { ackTimers[from] = AckTimer(smoothed: ms, variance: ms / 2) } else { ackTimers[from]!.sample(ms) }
             ackBackoff[from] = nil
+            widenWindow(from)
             guard var h = held[flight.id] else { continue }
             for t in flight.targets { h.pending[.node(t)] = nil }
             if h.pending.isEmpty, h.durable {
@@ -228,7 +229,7 @@ extension RoutingCore {
         }
         // Room opened in `from`'s window: messages waiting for it go now.
         if var waiting = windowWaiting[from], !waiting.isEmpty {
-            var room = settings.maxInFlightPerHop - (flightsByHop[from]?.count ?? 0)
+            var room = window(from) - (flightsByHop[from]?.count ?? 0)
             while room > 0, let id = waiting.popFirst() {
                 ready.append(id)
                 room -= 1

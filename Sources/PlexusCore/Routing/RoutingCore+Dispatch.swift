@@ -19,6 +19,7 @@ extension RoutingCore {
                 failHop(flight.hop, now: now)
                 requeue(flight, transmission: d.sequence, now: now, immediately: true)
             } else {
+                narrowWindow(flight.hop, now: now)
                 ackBackoff[flight.hop] = min((ackBackoff[flight.hop] ?? 1) * 2, 64)
                 requeue(flight, transmission: d.sequence, now: now, immediately: true)
             }
@@ -143,7 +144,7 @@ extension RoutingCore {
                     wake = min(wake ?? at, at)
                     continue
                 }
-                if (flightsByHop[hop]?.count ?? 0) >= settings.maxInFlightPerHop {
+                if (flightsByHop[hop]?.count ?? 0) >= window(hop) {
                     windowWaiting[hop, default: []].append(id)
                     continue
                 }

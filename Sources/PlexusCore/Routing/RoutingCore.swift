@@ -43,6 +43,10 @@ public struct RoutingCore: Sendable {
     var silentSince: [NodeID: MeshInstant] = [:]
     /// Next hops that missed an ack: avoided until the instant, or until they ack again.
     var failedHops: [NodeID: MeshInstant] = [:]
+    /// Each next hop's congestion window (unacked transmissions allowed), when it moved from
+    /// `settings.initialWindow`, and when it was last cut.
+    var windows: [NodeID: Double] = [:]
+    var windowCut: [NodeID: MeshInstant] = [:]
     /// Messages waiting for room in a next hop's window, re-readied as its acks arrive.
     var windowWaiting: [NodeID: FIFOSet<MessageID>] = [:]
     var retryToken: UInt64 = 0
@@ -171,6 +175,27 @@ extension RoutingCore {
             variance = 0.75 * variance + 0.25 * abs(smoothed - ms)
             smoothed = 0.875 * smoothed + 0.125 * ms
         }
+    }
+
+    /// Unacked transmissions `hop` may have now.
+    func window(_ hop: NodeID) -> Int {
+        Int(windows[hop] ?? Double(min(settings.initialWindow, settings.maxInFlightPerHop)))
+    }
+
+    /// A fresh ack from `hop`: its window grows by one per eight acks (about 12 % per round
+    /// trip), up to `maxInFlightPerHop`.
+    mutating func widenWindow(_ hop: NodeID) {
+        windows[hop] = min(Double(settings.maxInFlightPerHop), (windows[hop] ?? Double(window(hop))) + 0.125)
+    }
+
+    /// A transmission to `hop` timed out while `hop` still acks others: it is queueing longer
+    /// than its timeout, so its window is halved (once per timeout period, not per message of
+    /// a burst), as TCP does on loss. Without this a busy receiver was sent a third of its
+    /// traffic twice (docs/benchmarks.md).
+    mutating func narrowWindow(_ hop: NodeID, now: MeshInstant) {
+        if let last = windowCut[hop], now - last < ackTimeout(hop) { return }
+        windowCut[hop] = now
+        windows[hop] = max(Double(settings.minWindow), Double(window(hop)) / 2)
     }
 
     /// How long to wait for `hop`'s ack before sending again.

@@ -37,7 +37,12 @@ public struct RoutingSettings: Sendable, Equatable {
     public var dedupeWindow = 200_000
     /// Most unacknowledged transmissions per next hop: beyond it messages wait for acks, so a
     /// slow next hop (its disk, its link) slows its senders instead of overflowing its queues.
+    /// The window actually used adapts below this (additive increase, halved on a timeout), so
+    /// a next hop's queue stays shorter than its ack timeout.
     public var maxInFlightPerHop = 4_096
+    /// The window a next hop starts with, and the least it is cut to.
+    public var initialWindow = 512
+    public var minWindow = 32
     /// Most messages sent in one burst of the retry tick (keeps one tick's work bounded).
     public var maxSendsPerTick = 4_096
 
