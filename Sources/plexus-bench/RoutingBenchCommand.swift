@@ -147,6 +147,21 @@ struct RoutingBenchCommand: AsyncParsableCommand {
             for p in corePhases { progress("  \(p.name): \(BenchFigure.format(p.microsecondsPerMessage)) µs per message") }
         }
 
+        var storeResult: RoutingStoreBench.Result?
+        if sections.contains("link") {
+            progress("the store alone (in this process)")
+            let bench = RoutingStoreBench(message: message)
+            do {
+                let result = try await bench.run()
+                storeResult = result
+                report.add(store: result, bench: bench)
+                progress("  \(BenchFigure.format(result.messagesPerSecond)) msgs/s")
+            } catch {
+                report.failures.append((RoutingReport.linkSection + " (store alone)", "\(error)"))
+                progress("  FAILED: \(error)")
+            }
+        }
+
         var forwarding: (forwarding: RoutingThroughputBench.Run, ingestOnly: RoutingThroughputBench.Run)?
         if sections.contains("forwarding") {
             var bench = RoutingThroughputBench(binary: binary, message: message)
@@ -209,7 +224,7 @@ struct RoutingBenchCommand: AsyncParsableCommand {
             }
         }
 
-        report.findings += RoutingFindings(link: linkResults, core: corePhases, forwarding: forwarding, latency: latency).lines()
+        report.findings += RoutingFindings(link: linkResults, core: corePhases, store: storeResult, forwarding: forwarding, latency: latency).lines()
         print(report.table())
     }
 }

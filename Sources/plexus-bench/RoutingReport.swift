@@ -24,6 +24,13 @@ struct RoutingReport: Sendable {
         }
     }
 
+    mutating func add(store r: RoutingStoreBench.Result, bench: RoutingStoreBench) {
+        figures.append(BenchFigure(
+            Self.linkSection, "the store alone: a hop's log + outbox rows, group-committed, then released", r.messagesPerSecond, "msgs/s",
+            note: "SQLiteMessageStore in this process, synchronous full, \(bench.appenders) appenders × \(bench.batch) records per append, "
+                + "\(String(format: "%.1f", r.seconds)) s: the ceiling the log puts on one node's forwarding here"))
+    }
+
     mutating func add(core phases: [RoutingCoreBench.Phase]) {
         for (i, p) in phases.enumerated() {
             figures.append(BenchFigure(
