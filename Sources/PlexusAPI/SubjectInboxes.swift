@@ -36,49 +36,64 @@ public final class SubjectInboxes: Sendable {
     public let capacity: Int
     private let acknowledged: (@Sendable (_ subject: String, _ id: MessageID) -> Void)?
 
-    /// - Parameter acknowledged: called for every ack that removed a pending message (the node
+    /// - Parameter acknowledged: called for every ack that removed a pending message, and for
+    ///   every message dropped beyond `capacity` (the node
     ///   records it in the store, so the message is not restored after a restart).
     public init(capacity: Int = 100_000, acknowledged: (@Sendable (_ subject: String, _ id: MessageID) -> Void)? = nil) {
         self.capacity = capacity
         self.acknowledged = acknowledged
     }
 
-    /// Refills inboxes with what the store held unacknowledged (at start, before sessions).
+    /// Refills inboxes with what the store held unacknowledged (at start, before sessions),
+    /// oldest first; beyond `capacity` per subject the oldest are dropped as in `deliver`.
     public func restore(_ entries: [(subject: String, id: MessageID, frame: ByteBuffer)]) {
-        state.withLock { state in
+        let dropped = state.withLock { state in
+            var dropped: [(String, MessageID)] = []
             for entry in entries {
                 let inbox = state.inboxes[entry.subject] ?? Inbox()
                 state.inboxes[entry.subject] = inbox
                 guard inbox.pending[entry.id] == nil else { continue }
                 inbox.pending[entry.id] = entry.frame
                 inbox.order.append(entry.id)
+                dropped += dropOverflow(inbox, subject: entry.subject, &state)
             }
+            return dropped
         }
-    }
-
-    /// Whether `subject` is attached here (has had a session since start).
-    public func isAttached(_ subject: String) -> Bool {
-        state.withLock { $0.inboxes[subject] != nil }
+        for (subject, id) in dropped { acknowledged?(subject, id) }
     }
 
     /// Queues `frame` (the message's wire JSON) for every attached subject among `subjects`
     /// and pushes it to connected sessions.
     /// `opening`: subjects homed here whose inbox is created if it does not exist yet.
     public func deliver(_ id: MessageID, to subjects: [String], frame: ByteBuffer, opening: [String] = []) {
-        state.withLock { state in
+        let dropped = state.withLock { state in
+            var dropped: [(String, MessageID)] = []
             for subject in opening where state.inboxes[subject] == nil { state.inboxes[subject] = Inbox() }
             for subject in subjects {
                 guard let inbox = state.inboxes[subject], inbox.pending[id] == nil else { continue }
                 inbox.pending[id] = frame
                 inbox.order.append(id)
-                if inbox.order.count > capacity, let oldest = inbox.order.first {
-                    inbox.order.removeFirst()
-                    inbox.pending[oldest] = nil
-                    state.dropped += 1
-                }
+                dropped += dropOverflow(inbox, subject: subject, &state)
                 inbox.session?.yield(frame)
             }
+            return dropped
         }
+        // A dropped message is gone for the subject: its store row goes too, or it would come
+        // back at the next start, and rows of a subject nobody reads would pile up.
+        for (subject, id) in dropped { acknowledged?(subject, id) }
+    }
+
+    /// Beyond `capacity` pending messages, the oldest still pending are dropped (and counted).
+    /// `order` may hold acked ids not compacted yet: they are skipped, not counted.
+    private func dropOverflow(_ inbox: Inbox, subject: String, _ state: inout State) -> [(String, MessageID)] {
+        var dropped: [(String, MessageID)] = []
+        while inbox.pending.count > capacity, !inbox.order.isEmpty {
+            let oldest = inbox.order.removeFirst()
+            guard inbox.pending.removeValue(forKey: oldest) != nil else { continue }
+            state.dropped += 1
+            dropped.append((subject, oldest))
+        }
+        return dropped
     }
 
     /// Opens a session for `subject`, replacing any earlier one (which ends): the stream starts

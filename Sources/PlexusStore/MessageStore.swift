@@ -71,7 +71,6 @@ public struct LogRecord: Sendable, Hashable {
     }
 }
 
-/// A message held for forwarding.
 /// A subject acknowledged a message from its inbox.
 public struct InboxAck: Sendable, Hashable {
     public var subject: String
@@ -96,6 +95,7 @@ public struct InboxEntry: Sendable, Hashable {
     }
 }
 
+/// A message held for forwarding.
 public struct OutboxEntry: Sendable, Hashable {
     public var messageID: MessageID
     public var hopCount: UInt8

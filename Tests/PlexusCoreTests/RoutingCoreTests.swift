@@ -275,6 +275,26 @@ private let chainLinks: [(NodeID, NodeID)] = [("a", "b"), ("b", "c"), ("c", "d")
         #expect(mesh.cores["a"]!.heldCount == 0)
     }
 
+    /// A peer that handed a copy back has let go of it: the late ack of an earlier
+    /// transmission to it must not release the holder's copy too.
+    @Test func aLateAckFromAPeerThatBouncedTheCopyReleasesNothing() {
+        var mesh = RoutingTestMesh(["a", "x", "d"], links: [("a", "x"), ("x", "d")], subjects: ["d": ["agent-d"]])
+        mesh.originate(at: "a", mid(17), to: ["agent-d"])
+        guard case .data(let first)? = mesh.wire.first?.frame else { Issue.record("no frame"); return }
+        mesh.wire.removeAll()
+        mesh.advance(.milliseconds(300))  // tx1 times out; a sends tx2
+        #expect(mesh.cores["a"]!.stats.timeouts == 1)
+        mesh.wire.removeAll()
+        // x had taken tx1, but its route to d ran through a: it hands the copy back.
+        let back = DataFrame(id: mid(17), transmission: 700, hopCount: 2, targets: ["d"], payload: Array("m".utf8))
+        let (admission, _) = mesh.cores["a"]!.receive(back, from: "x", now: mesh.now)
+        #expect(admission == .duplicate)
+        // Then x's ack of tx1 arrives: x no longer holds the message, so a keeps it.
+        _ = mesh.cores["a"]!.acked([DataAck(id: mid(17), transmission: first.transmission)], from: "x", now: mesh.now)
+        #expect(mesh.cores["a"]!.heldCount == 1)
+        #expect(mesh.cores["a"]!.stats.lateAcks == 0)
+    }
+
     @Test func unknownSubjectWaitsForItsHome() {
         var mesh = RoutingTestMesh(["a", "b"], links: nil)
         mesh.originate(at: "a", mid(8), to: ["late"])

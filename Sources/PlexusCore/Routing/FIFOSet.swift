@@ -6,11 +6,14 @@ import Collections
 /// (an ack, a failover); `OrderedSet` pays O(n) for each of those, which at tens of thousands
 /// of messages in flight was most of a node's CPU (docs/benchmarks.md).
 ///
-/// Removal only forgets the member; its slot in the order is skipped when reached, and the
-/// order is compacted when skipped slots outnumber live ones.
+/// Removal only forgets the member; its slot in the order is skipped when reached (a slot
+/// counts only if its generation is the member's current one, so a member removed and appended
+/// again is found once, at its new place), and the order is compacted when skipped slots
+/// outnumber live ones.
 struct FIFOSet<Element: Hashable & Sendable>: Sendable, Sequence, ExpressibleByArrayLiteral {
-    private var order: Deque<Element> = []
-    private var members: Set<Element> = []
+    private var order: Deque<(element: Element, generation: UInt64)> = []
+    private var members: [Element: UInt64] = [:]
+    private var nextGeneration: UInt64 = 0
 
     init() {}
 
@@ -21,25 +24,31 @@ struct FIFOSet<Element: Hashable & Sendable>: Sendable, Sequence, ExpressibleByA
     var isEmpty: Bool { members.isEmpty }
     var count: Int { members.count }
 
-    func contains(_ element: Element) -> Bool { members.contains(element) }
+    func contains(_ element: Element) -> Bool { members[element] != nil }
 
     /// Appends `element` unless it is already a member (its place stays where it was).
     mutating func append(_ element: Element) {
-        if members.insert(element).inserted { order.append(element) }
+        guard members[element] == nil else { return }
+        nextGeneration &+= 1
+        members[element] = nextGeneration
+        order.append((element, nextGeneration))
     }
 
     mutating func remove(_ element: Element) {
-        guard members.remove(element) != nil else { return }
+        guard members.removeValue(forKey: element) != nil else { return }
         if members.isEmpty {
             order.removeAll(keepingCapacity: true)
         } else if order.count > 2 * members.count + 64 {
-            order = Deque(order.filter { members.contains($0) })
+            order = Deque(order.filter { isLive($0) })
         }
     }
 
     mutating func popFirst() -> Element? {
         while let first = order.popFirst() {
-            if members.remove(first) != nil { return first }
+            if isLive(first) {
+                members[first.element] = nil
+                return first.element
+            }
         }
         return nil
     }
@@ -47,54 +56,17 @@ struct FIFOSet<Element: Hashable & Sendable>: Sendable, Sequence, ExpressibleByA
     /// The oldest member, without removing it.
     var first: Element? {
         mutating get {
-            while let head = order.first, !members.contains(head) { order.removeFirst() }
-            return order.first
+            while let head = order.first, !isLive(head) { order.removeFirst() }
+            return order.first?.element
         }
     }
 
     func makeIterator() -> some IteratorProtocol<Element> {
         let members = members
-        return order.lazy.filter { members.contains($0) }.makeIterator()
-    }
-}
-
-/// A bounded memory of recent keys: the oldest is forgotten once `capacity` is exceeded.
-/// Re-remembering a key moves nothing (its age is that of its first entry); forgetting one
-/// leaves a stale slot that is skipped at eviction (a generation number tells them apart).
-struct RecentMemory<Key: Hashable & Sendable, Value: Sendable>: Sendable {
-    private var values: [Key: (value: Value, generation: UInt64)] = [:]
-    private var order: Deque<(key: Key, generation: UInt64)> = []
-    private var nextGeneration: UInt64 = 0
-    let capacity: Int
-
-    init(capacity: Int) { self.capacity = capacity }
-
-    var count: Int { values.count }
-
-    subscript(key: Key) -> Value? {
-        get { values[key]?.value }
-        set {
-            guard let newValue else {
-                values[key] = nil
-                return
-            }
-            if let old = values[key] {
-                values[key] = (newValue, old.generation)
-                return
-            }
-            nextGeneration &+= 1
-            values[key] = (newValue, nextGeneration)
-            order.append((key, nextGeneration))
-            evict()
-        }
+        return order.lazy.filter { members[$0.element] == $0.generation }.map(\.element).makeIterator()
     }
 
-    private mutating func evict() {
-        while values.count > capacity, let oldest = order.popFirst() {
-            if values[oldest.key]?.generation == oldest.generation { values[oldest.key] = nil }
-        }
-        if order.count > 2 * capacity + 64 {
-            order = Deque(order.filter { values[$0.key]?.generation == $0.generation })
-        }
+    private func isLive(_ slot: (element: Element, generation: UInt64)) -> Bool {
+        members[slot.element] == slot.generation
     }
 }

@@ -59,6 +59,7 @@ extension RoutingCore {
             let any = !voided.isEmpty
             if any {
                 h.from = from
+                h.bouncedBy.insert(from)
                 h.avoid.insert(from)
                 h.avoidUntil = now + settings.failedHopHold
                 held[frame.id] = h
@@ -94,7 +95,7 @@ extension RoutingCore {
         }
         guard held.count < settings.outboxLimit || fresh == [me] else {
             stats.busy += 1
-            return (.busy, [])
+            return (.busy, bounced)
         }
         stats.accepted += 1
         let deliverHere = fresh.contains(me)
@@ -197,14 +198,16 @@ extension RoutingCore {
         defer { silentSince[from] = flightsByHop[from]?.isEmpty == false ? now : nil }
         for ack in acks {
             let flight: Flight
+            var late = false
             if let f = flights[ack.transmission], f.id == ack.id, f.hop == from {
                 flights[ack.transmission] = nil
                 flightsByHop[from]?.remove(ack.transmission)
                 flight = f
             } else if let f = lateFlights[ack.transmission], f.id == ack.id, f.hop == from {
-                // The ack of a transmission given up on: `from` has custody all the same.
+                // The ack of a transmission given up on: `from` has custody all the same —
+                // unless it handed this copy back since (checked below).
                 lateFlights[ack.transmission] = nil
-                stats.lateAcks += 1
+                late = true
                 flight = f
             } else {
                 continue
@@ -216,7 +219,8 @@ extension RoutingCore {
             if ackTimers[from] == nil { ackTimers[from] = AckTimer(smoothed: ms, variance: ms / 2) } else { ackTimers[from]!.sample(ms) }
             ackBackoff[from] = nil
             widenWindow(from)
-            guard var h = held[flight.id] else { continue }
+            guard var h = held[flight.id], h.sequence == flight.copy, !(late && h.bouncedBy.contains(from)) else { continue }
+            if late { stats.lateAcks += 1 }
             for t in flight.targets { h.pending[.node(t)] = nil }
             if h.pending.isEmpty, h.durable {
                 held[flight.id] = nil

@@ -28,6 +28,11 @@ extension RoutingCore {
             _ = parked.popMin()
             if held[p.id] != nil { ready.append(p.id) }
         }
+        // A hop whose flights all timed out acks nothing more, so its window never reopens by
+        // acks: what waits for it goes back to be routed (anywhere, or to it again).
+        for hop in windowWaiting.keys.sorted() where (flightsByHop[hop]?.count ?? 0) < window(hop) {
+            releaseWindow(of: hop)
+        }
         return dispatch(now: now)
     }
 
@@ -85,7 +90,9 @@ extension RoutingCore {
         guard let route = table[destination] else { return nil }
         if !avoid.isEmpty {
             let options = [route.nextHop, route.alternative].compactMap { $0 }.filter { !avoid.contains($0) }
-            return options.first { !isFailed($0, now: now) } ?? options.first
+            // Split horizon still holds: not straight back to the sender while another way is open.
+            let usable = options.filter { !isFailed($0, now: now) }
+            return usable.first { $0 != from } ?? usable.first ?? options.first
         }
         let usableAlternative = route.alternative.flatMap { isFailed($0, now: now) ? nil : $0 }
         if !isFailed(route.nextHop, now: now), route.nextHop != from || usableAlternative == nil { return route.nextHop }
@@ -158,7 +165,7 @@ extension RoutingCore {
                     retransmission = retransmission || h.pending[.node(t)]!.attempts > 0
                     h.pending[.node(t)]!.transmission = tx
                 }
-                flights[tx] = Flight(id: id, hop: hop, targets: targets, sentAt: now, retransmission: retransmission)
+                flights[tx] = Flight(id: id, hop: hop, targets: targets, sentAt: now, retransmission: retransmission, copy: h.sequence)
                 rememberHanded(id, to: hop)
                 flightsByHop[hop, default: []].append(tx)
                 if silentSince[hop] == nil { silentSince[hop] = now }

@@ -103,6 +103,8 @@ public struct RoutingCore: Sendable {
         for hop in flightsByHop.keys.sorted() where !graph.up.contains(hop) {
             failHop(hop, now: now)
         }
+        // Messages waiting for a hop's window may have another route now.
+        for hop in windowWaiting.keys.sorted() { releaseWindow(of: hop) }
         // Parked messages were waiting for exactly this: look again now, not after their backoff.
         while let p = parked.popMin() {
             guard var h = held[p.id] else { continue }
@@ -139,6 +141,9 @@ extension RoutingCore {
         /// disagree. Without this a message can circle three or more nodes until the hop limit.
         var avoid: Set<NodeID> = []
         var avoidUntil = MeshInstant.zero
+        /// Peers that handed this copy back while it was being handed to them: they let go of
+        /// it, so a late ack of an earlier transmission from them proves nothing.
+        var bouncedBy: Set<NodeID> = []
     }
 
     struct Memory: Sendable {
@@ -158,6 +163,9 @@ extension RoutingCore {
         var targets: [NodeID]
         var sentAt: MeshInstant
         var retransmission: Bool
+        /// The `Held.sequence` of the copy it was sent for: an ack for an earlier copy (released,
+        /// then back here around a loop) must not touch the current one.
+        var copy: UInt64
     }
 
     struct Deadline: Comparable, Sendable {

@@ -1,0 +1,40 @@
+import Testing
+@testable import PlexusCore
+
+@Suite struct FIFOSetTests {
+    @Test func removalAnywhereKeepsOrderAndReappendMovesToTheBack() {
+        var set: FIFOSet<Int> = [1, 2, 3, 4]
+        set.remove(2)
+        set.append(2)  // back in, at the end
+        set.append(3)  // already a member: stays where it is
+        #expect(Array(set) == [1, 3, 4, 2])
+        #expect(set.count == 4)
+        #expect(set.popFirst() == 1)
+        #expect(set.first == 3)
+        set.remove(3)
+        #expect(Array(set) == [4, 2])
+        #expect(set.popFirst() == 4)
+        #expect(set.popFirst() == 2)
+        #expect(set.popFirst() == nil)
+        #expect(set.isEmpty)
+    }
+
+    @Test func manyRemovalsCompactTheOrder() {
+        var set = FIFOSet<Int>()
+        for i in 0..<10_000 { set.append(i) }
+        for i in stride(from: 0, to: 10_000, by: 2) { set.remove(i) }
+        #expect(set.count == 5_000)
+        #expect(Array(set.prefix(3)) == [1, 3, 5])
+    }
+
+    @Test func recentMemoryForgetsTheOldestBeyondCapacity() {
+        var memory = RecentMemory<Int, String>(capacity: 3)
+        for i in 0..<5 { memory[i] = "v\(i)" }
+        #expect(memory[0] == nil && memory[1] == nil)
+        #expect(memory[2] == "v2" && memory[4] == "v4")
+        memory[2] = nil
+        memory[5] = "v5"
+        #expect(memory.count == 3)
+        #expect(memory[3] == "v3")
+    }
+}
