@@ -85,53 +85,13 @@ struct RoutingLinkBench: Sendable {
         return results
     }
 
-    /// One connection, as `TLSThroughputBench` measures one: the server counts (and decodes)
-    /// from its first read until the client closes.
+    /// One connection, as `TLSThroughputBench` measures one.
     private func measure(
         decode: Bool, make: @escaping @Sendable (EventLoopPromise<String?>) -> any ChannelHandler,
         server: NIOSSLContext, client: NIOSSLContext, serverGroup: any EventLoopGroup, clientGroup: any EventLoopGroup
     ) async throws -> TLSCountHandler.Tally {
-        let done = serverGroup.next().makePromise(of: TLSCountHandler.Tally.self)
-        let listener = try await ServerBootstrap(group: serverGroup)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: server))
-                    try channel.pipeline.syncOperations.addHandler(TLSCountHandler(decodeFrames: decode, done: done))
-                }
-            }
-            .bind(host: "127.0.0.1", port: 0).get()
-        guard let port = listener.localAddress?.port else { throw BenchError("link server has no port") }
-        let handshake = clientGroup.next().makePromise(of: String?.self)
-        let channel: any Channel
-        do {
-            channel = try await ClientBootstrap(group: clientGroup)
-                .channelOption(.tcpOption(.tcp_nodelay), value: 1)
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: client, serverHostname: nil))
-                        try channel.pipeline.syncOperations.addHandler(make(handshake))
-                    }
-                }
-                .connect(host: "127.0.0.1", port: port).get()
-        } catch {
-            handshake.fail(error)
-            done.fail(error)
-            try? await listener.close()
-            throw error
-        }
-        do {
-            let negotiated = try await handshake.futureResult.get()
-            guard negotiated == "plexus/1" else { throw BenchError("ALPN negotiated \(negotiated ?? "nothing"), expected plexus/1") }
-            let tally = try await TimeLimit.run(duration * 4 + .seconds(30), "peer-link transfer") { try await done.futureResult.get() }
-            try? await channel.closeFuture.get()
-            try? await listener.close()
-            return tally
-        } catch {
-            channel.close(promise: nil)
-            done.fail(error)
-            try? await listener.close()
-            throw error
-        }
+        try await TLSPairMeasurement.run(decodeFrames: decode, makeClient: make, server: server, client: client,
+                                         serverGroup: serverGroup, clientGroup: clientGroup,
+                                         timeLimit: duration * 4 + .seconds(30), what: "peer-link transfer")
     }
 }

@@ -63,54 +63,14 @@ struct TLSThroughputBench: Sendable {
         payload: TLSThroughputPayload, server: NIOSSLContext, client: NIOSSLContext,
         serverGroup: any EventLoopGroup, clientGroup: any EventLoopGroup
     ) async throws -> TLSCountHandler.Tally {
-        let done = serverGroup.next().makePromise(of: TLSCountHandler.Tally.self)
         let decodeFrames = if case .frames = payload { true } else { false }
-        let listener = try await ServerBootstrap(group: serverGroup)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: server))
-                    try channel.pipeline.syncOperations.addHandler(TLSCountHandler(decodeFrames: decodeFrames, done: done))
-                }
-            }
-            .bind(host: "127.0.0.1", port: 0).get()
-        guard let port = listener.localAddress?.port else { throw BenchError("throughput server has no port") }
-        let handshake = clientGroup.next().makePromise(of: String?.self)
         let duration = TimeAmount.nanoseconds(Int64(self.duration.seconds * 1e9))
         let byteLimit = self.byteLimit
-        let channel: any Channel
-        do {
-            channel = try await ClientBootstrap(group: clientGroup)
-                .channelOption(.tcpOption(.tcp_nodelay), value: 1)
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: client, serverHostname: nil))
-                        try channel.pipeline.syncOperations.addHandler(
-                            TLSBlastHandler(payload: payload, duration: duration, byteLimit: byteLimit, handshake: handshake))
-                    }
-                }
-                .connect(host: "127.0.0.1", port: port).get()
-        } catch {
-            handshake.fail(error)
-            done.fail(error)
-            try? await listener.close()
-            throw error
-        }
-        do {
-            let negotiated = try await handshake.futureResult.get()
-            guard negotiated == "plexus/1" else { throw BenchError("ALPN negotiated \(negotiated ?? "nothing"), expected plexus/1") }
-            let tally = try await TimeLimit.run(self.duration * 4 + .seconds(30), "TLS throughput transfer") {
-                try await done.futureResult.get()
-            }
-            try? await channel.closeFuture.get()
-            try? await listener.close()
-            return tally
-        } catch {
-            channel.close(promise: nil)
-            done.fail(error)
-            try? await listener.close()
-            throw error
-        }
+        return try await TLSPairMeasurement.run(
+            decodeFrames: decodeFrames,
+            makeClient: { TLSBlastHandler(payload: payload, duration: duration, byteLimit: byteLimit, handshake: $0) },
+            server: server, client: client, serverGroup: serverGroup, clientGroup: clientGroup,
+            timeLimit: self.duration * 4 + .seconds(30), what: "TLS throughput transfer")
     }
 
     /// TLS 1.3 only, the node certificate and key, the CA as the only trust root, no host name
