@@ -80,6 +80,34 @@ let package = Package(
                 .product(name: "NIOTLS", package: "swift-nio"),
             ]
         ),
+        // NATS client on SwiftNIO: a pure protocol parser and connection state machine, a thin
+        // channel handler, and a client with reconnect, resubscribe, request/reply and JetStream
+        // publish acknowledgements. No Swift NATS client exists on this machine.
+        .target(
+            name: "PlexusNATS",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // hiredis, the Redis C client. The shim header compiles with or without libhiredis-dev, so
+        // `swift run plexus dev` works on a machine without it; the Redis edge then reports that
+        // this build has no hiredis (see docs/edges.md).
+        .systemLibrary(
+            name: "CHiredis",
+            pkgConfig: "hiredis",
+            providers: [.apt(["libhiredis-dev"])]
+        ),
+        // Redis through hiredis on dedicated threads (blocking calls never run on an event loop).
+        .target(
+            name: "PlexusRedis",
+            dependencies: [
+                "CHiredis",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // HTTP + WebSocket API on Hummingbird.
         .target(
             name: "PlexusAPI",
@@ -143,6 +171,8 @@ let package = Package(
         .testTarget(name: "PlexusSimTests", dependencies: ["PlexusCore", "PlexusSim", "PlexusSimFiles"]),
         .testTarget(name: "PlexusSimFilesTests", dependencies: ["PlexusSimFiles", "PlexusSim", "PlexusCore", "PlexusYAML"]),
         .testTarget(name: "PlexusStoreTests", dependencies: ["PlexusCore", "PlexusStore"]),
+        .testTarget(name: "PlexusNATSTests", dependencies: ["PlexusNATS", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
+        .testTarget(name: "PlexusRedisTests", dependencies: ["PlexusRedis"]),
         .testTarget(
             name: "PlexusNodeTests",
             dependencies: [
