@@ -108,6 +108,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Edge bridges: the node's local Redis and NATS, in (reliable queue, subjects) and out
+        // (log followers with a durable cursor), reported as backbones with health.
+        .target(
+            name: "PlexusEdge",
+            dependencies: [
+                "PlexusCore", "PlexusStore", "PlexusAPI", "PlexusNATS", "PlexusRedis",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
+        ),
         // HTTP + WebSocket API on Hummingbird.
         .target(
             name: "PlexusAPI",
@@ -128,7 +141,7 @@ let package = Package(
         .target(
             name: "PlexusNode",
             dependencies: [
-                "PlexusCore", "PlexusStore", "PlexusAPI", "PlexusYAML", "PlexusIdentity", "PlexusPeer",
+                "PlexusCore", "PlexusStore", "PlexusAPI", "PlexusYAML", "PlexusIdentity", "PlexusPeer", "PlexusEdge",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -150,7 +163,7 @@ let package = Package(
         .executableTarget(
             name: "plexus-bench",
             dependencies: [
-                "PlexusCore", "PlexusStore", "PlexusNode", "PlexusAPI", "PlexusIdentity",
+                "PlexusCore", "PlexusStore", "PlexusNode", "PlexusAPI", "PlexusIdentity", "PlexusEdge", "PlexusNATS", "PlexusRedis",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"),
@@ -166,17 +179,21 @@ let package = Package(
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             ]
         ),
+        // Real servers (redis-server, nats-server) as child processes of tests.
+        .target(name: "PlexusTestSupport", path: "Tests/PlexusTestSupport"),
         .testTarget(name: "PlexusCoreTests", dependencies: ["PlexusCore"]),
         .testTarget(name: "PlexusIdentityTests", dependencies: ["PlexusCore", "PlexusIdentity", .product(name: "X509", package: "swift-certificates")]),
         .testTarget(name: "PlexusSimTests", dependencies: ["PlexusCore", "PlexusSim", "PlexusSimFiles"]),
         .testTarget(name: "PlexusSimFilesTests", dependencies: ["PlexusSimFiles", "PlexusSim", "PlexusCore", "PlexusYAML"]),
         .testTarget(name: "PlexusStoreTests", dependencies: ["PlexusCore", "PlexusStore"]),
-        .testTarget(name: "PlexusNATSTests", dependencies: ["PlexusNATS", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
-        .testTarget(name: "PlexusRedisTests", dependencies: ["PlexusRedis"]),
+        .testTarget(name: "PlexusNATSTests", dependencies: ["PlexusNATS", "PlexusCore", "PlexusTestSupport", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl")]),
+        .testTarget(name: "PlexusEdgeTests", dependencies: ["PlexusEdge", "PlexusCore", "PlexusStore", "PlexusAPI", "PlexusNATS", "PlexusRedis", "PlexusTestSupport", .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "PlexusRedisTests", dependencies: ["PlexusRedis", "PlexusCore", "PlexusTestSupport"]),
         .testTarget(
             name: "PlexusNodeTests",
             dependencies: [
                 "PlexusCore", "PlexusStore", "PlexusAPI", "PlexusNode", "plexus", "PlexusIdentity",
+                "PlexusNATS", "PlexusRedis", "PlexusTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

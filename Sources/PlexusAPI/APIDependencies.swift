@@ -16,6 +16,8 @@ public struct APIDependencies: Sendable {
     public var inboxes: SubjectInboxes
     /// HTTP push subscriptions; nil serves none of their routes.
     public var pushes: PushSubscriptions?
+    /// The edges' health (Redis, NATS) for `GET /healthz`, one object each.
+    public var edgeHealth: @Sendable () -> [JSONValue] = { [] }
 
     public init(
         node: String,

@@ -27,6 +27,8 @@ public enum HTTPRoutes {
                     "pending": .integer(Int64(inboxes.pending)),
                     "dropped": .integer(Int64(inboxes.dropped)),
                 ],
+                // Local Redis / NATS bridges: connected, lag, errors (docs/edges.md).
+                "edges": .array(deps.edgeHealth()),
             ])
         }
 

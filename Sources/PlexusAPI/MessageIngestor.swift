@@ -7,11 +7,32 @@ public protocol MessageIngestor: Sendable {
     /// Parses, validates, normalises and durably logs a body holding one message or a batch.
     /// Returns only after the log committed, so the caller may acknowledge.
     func ingest(_ body: ByteBuffer, via ingress: Ingress) async throws(PlexusError) -> [IngestReceipt]
+
+    /// Ingests separate items, each one message, with one outcome per item: a bad item fails
+    /// alone (an edge dead-letters it) while the good ones are logged together in one append.
+    /// Returns once the good ones committed. When the log fails, every item fails with
+    /// `.unavailable` and the caller keeps them to retry.
+    func ingest(each items: [IngestItem], via ingress: Ingress) async -> [Result<IngestReceipt, PlexusError>]
+}
+
+/// One message for `ingest(each:via:)`.
+public struct IngestItem: Sendable {
+    public var body: ByteBuffer
+    /// The `message_uuid` to give the message when it has none: an edge that may hand the same
+    /// item in twice (after a crash) derives it from the item's place in its queue, so the log
+    /// keeps the message once.
+    public var fallbackID: MessageID?
+
+    public init(body: ByteBuffer, fallbackID: MessageID? = nil) {
+        self.body = body
+        self.fallbackID = fallbackID
+    }
 }
 
 /// Which door a message came in by, for logs and metrics.
 public enum Ingress: String, Sendable, Hashable {
     case http, webSocket = "websocket", compatHTTP = "compat-http", compatWebSocket = "compat-websocket"
+    case redis, nats
 }
 
 /// What the source is told about one accepted message.

@@ -3,7 +3,7 @@ import PlexusCore
 import PlexusStore
 
 /// The JSON bodies the API replies with. Log reads splice the stored JSON bytes in as they are.
-enum MessageReplies {
+public enum MessageReplies {
     static func accepted(_ receipts: [IngestReceipt]) -> JSONValue {
         var object: JSONObject = [
             "message_uuids": .array(receipts.map { .string($0.messageID.description) }),
@@ -49,8 +49,9 @@ enum MessageReplies {
         out.append(UInt8(ascii: "]"))
     }
 
-    /// The acknowledgement frame for one WebSocket ingest frame.
-    static func webSocketAck(_ result: Result<[IngestReceipt], PlexusError>) -> JSONValue {
+    /// The acknowledgement frame for one WebSocket ingest frame; also the reply to a NATS
+    /// request on the ingest subjects (the same shape, so clients parse one thing).
+    public static func webSocketAck(_ result: Result<[IngestReceipt], PlexusError>) -> JSONValue {
         switch result {
         case .success(let receipts):
             var object: JSONObject = ["status": "ok"]

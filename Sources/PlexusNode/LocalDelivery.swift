@@ -1,6 +1,7 @@
 import NIOCore
 import PlexusAPI
 import PlexusCore
+import PlexusEdge
 
 /// Hands a message to everyone on this node who should see it: live-stream clients and the
 /// inboxes of attached subjects it is addressed to.
@@ -8,6 +9,8 @@ struct LocalDelivery: Sendable {
     let hub: StreamHub
     let inboxes: SubjectInboxes
     let pushes: PushSubscriptions
+    /// Wakes the edges' egress: a message delivered here is published to the local NATS/Redis.
+    let logSignal: LogSignal
 
     /// - Parameter json: the envelope's wire JSON as logged (`LogRecord.json`): the frame is
     ///   made from those bytes rather than by serialising the envelope once more.
@@ -21,6 +24,7 @@ struct LocalDelivery: Sendable {
             hub.publish([envelope], frames: [frame])
             pushes.offer([envelope], frames: [frame])
         }
+        logSignal.poke()
         inboxes.deliver(envelope.messageID, to: envelope.destinationSubjectIDs, frame: frame, opening: homedHere)
     }
 }

@@ -79,6 +79,9 @@ extension NodeConfiguration {
             try entry.rejectUnknownKeys()
             config.trust.append(organisation)
         }
+        if var edges = try root.mapping("edges") {
+            config.edges = try readEdges(&edges)
+        }
         config.logLevel = try root.choice("log_level", logLevels) ?? config.logLevel
         try root.rejectUnknownKeys()
         try config.validate()

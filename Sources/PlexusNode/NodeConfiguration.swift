@@ -1,4 +1,5 @@
 import PlexusCore
+import PlexusEdge
 import PlexusStore
 
 /// Everything a node needs to start, with defaults that make `plexus dev` work with no file.
@@ -82,6 +83,8 @@ public struct NodeConfiguration: Sendable, Hashable {
     public var mesh = Mesh()
     public var identity = Identity()
     public var trust: [TrustedOrganisation] = []
+    /// The node's local Redis and NATS bridges; none by default.
+    public var edges = Edges()
 
     public init() {}
 
@@ -106,6 +109,12 @@ public struct NodeConfiguration: Sendable, Hashable {
             for (key, value) in [("certificate", identity.certificate), ("key", identity.key), ("signing_key", identity.signingKey), ("ca", identity.ca)] where value == nil {
                 throw fail("identity.\(key)", "is required when any identity file is given")
             }
+        }
+        do throws(EdgeError) {
+            try edges.redis?.validate()
+            try edges.nats?.validate()
+        } catch {
+            throw ConfigurationError(key: "edges", line: nil, message: error.message)
         }
         if !Self.logLevels.contains(logLevel) { throw fail("log_level", "must be one of \(Self.logLevels.joined(separator: ", "))") }
     }

@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import PlexusAPI
 import PlexusCore
+import PlexusEdge
 import PlexusStore
 import Synchronization
 
@@ -15,6 +16,8 @@ public final class NodeRuntime: MessageIngestor {
     /// Store-and-forward over the mesh; nil on a node without one.
     let forwarder: MeshForwarder?
     let pushes: PushSubscriptions?
+    /// Poked whenever this node logs a message it delivers, for the edges' log followers.
+    public let logSignal: LogSignal
     let clock: @Sendable () -> Timestamp
     let logger: Logger
     /// Only `MessageID.v7` draws from it. The system generator by default: ids must not be
@@ -30,7 +33,7 @@ public final class NodeRuntime: MessageIngestor {
         rng: any RandomNumberGenerator & Sendable = SystemRandomNumberGenerator(),
         logger: Logger
     ) {
-        self.init(pipeline: pipeline, store: store, hub: hub, clock: clock, rng: rng, logger: logger, forwarder: nil)
+        self.init(pipeline: pipeline, store: store, hub: hub, clock: clock, rng: rng, logger: logger, forwarder: nil, logSignal: LogSignal())
     }
 
     init(
@@ -41,8 +44,10 @@ public final class NodeRuntime: MessageIngestor {
         rng: any RandomNumberGenerator & Sendable = SystemRandomNumberGenerator(),
         logger: Logger,
         forwarder: MeshForwarder?,
-        pushes: PushSubscriptions? = nil
+        pushes: PushSubscriptions? = nil,
+        logSignal: LogSignal
     ) {
+        self.logSignal = logSignal
         self.pushes = pushes
         self.forwarder = forwarder
         self.pipeline = pipeline
@@ -67,6 +72,36 @@ public final class NodeRuntime: MessageIngestor {
         return try await log(envelopes, via: ingress)
     }
 
+    public func ingest(each items: [IngestItem], via ingress: Ingress) async -> [Result<IngestReceipt, PlexusError>] {
+        let now = clock()
+        var outcomes: [Result<IngestReceipt, PlexusError>?] = Array(repeating: nil, count: items.count)
+        var drafts: [(index: Int, draft: EnvelopeDraft)] = []
+        for (index, item) in items.enumerated() {
+            let parsed: Result<JSONValue, PlexusError> = item.body.withUnsafeReadableBytes { bytes in
+                Result { () throws(PlexusError) in try pipeline.parse(bytes) }
+            }
+            do throws(PlexusError) {
+                var draft = try EnvelopeDecoder.decode(try parsed.get(), limits: pipeline.limits)
+                if draft.messageID == nil { draft.messageID = item.fallbackID }
+                drafts.append((index, draft))
+            } catch {
+                outcomes[index] = .failure(error)
+            }
+        }
+        if !drafts.isEmpty {
+            let envelopes = rng.withLock { rng in
+                drafts.map { $0.draft.normalized(node: pipeline.node, now: now, rng: &rng) }
+            }
+            do throws(PlexusError) {
+                let receipts = try await log(envelopes, via: ingress)
+                for (entry, receipt) in zip(drafts, receipts) { outcomes[entry.index] = .success(receipt) }
+            } catch {
+                for entry in drafts { outcomes[entry.index] = .failure(error) }
+            }
+        }
+        return outcomes.map { $0 ?? .failure(PlexusError(.unavailable, "the item was not processed")) }
+    }
+
     /// Appends to the log and, once committed, streams what was new.
     public func log(_ envelopes: [Envelope], via ingress: Ingress) async throws(PlexusError) -> [IngestReceipt] {
         let origination = try await forwarder?.originate(envelopes)
@@ -84,6 +119,7 @@ public final class NodeRuntime: MessageIngestor {
         let receipts = zip(records, outcomes).map { record, outcome in
             IngestReceipt(messageID: record.envelope.messageID, duplicate: outcome == .duplicate)
         }
+        if outcomes.contains(where: { $0 != .duplicate }) { logSignal.poke() }
         // Frames are copies of the logged bytes; make them only when someone is streaming.
         if !hub.isIdle || pushes?.all.isEmpty == false {
             let fresh = zip(records, outcomes).filter { $0.1 != .duplicate }.map(\.0)

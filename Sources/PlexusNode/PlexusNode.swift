@@ -53,6 +53,7 @@ public final class PlexusNode: Sendable {
         self.meshAddress = meshAddress
         self.meshAddressContinuation = meshAddressContinuation
         var meshServices: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        let logSignal = LogSignal()
         if configuration.mesh.enabled {
             let identity = try NodeIdentitySource.identity(for: configuration)
             let trust = try NodeIdentitySource.trust(for: configuration, identity: identity)
@@ -65,12 +66,12 @@ public final class PlexusNode: Sendable {
             let driver = try MeshDriver(configuration: peer, identity: identity, trust: trust,
                                         loop: MultiThreadedEventLoopGroup.singleton.next(), logger: logger)
             self.mesh = driver
-            let forwarder = MeshForwarder(driver: driver, store: store, delivery: LocalDelivery(hub: hub, inboxes: inboxes, pushes: pushes),
+            let forwarder = MeshForwarder(driver: driver, store: store, delivery: LocalDelivery(hub: hub, inboxes: inboxes, pushes: pushes, logSignal: logSignal),
                                           limits: configuration.limits, clock: WallClock.now, logger: logger)
             driver.setForwardingSink(forwarder)
             // With a mesh, `hops` names nodes by their mesh id (org/cluster/name), unique across organisations.
             self.runtime = NodeRuntime(pipeline: IngestPipeline(node: identity.nodeID.rawValue, limits: configuration.limits),
-                                       store: store, hub: hub, logger: logger, forwarder: forwarder, pushes: pushes)
+                                       store: store, hub: hub, logger: logger, forwarder: forwarder, pushes: pushes, logSignal: logSignal)
             let host = configuration.http.host
             meshServices.append(.init(service: MeshService(driver: driver, store: store, hub: hub, pushes: pushes, logger: logger, httpURL: {
                 for await port in httpPort { return "http://\(host):\(port)" }
@@ -79,12 +80,18 @@ public final class PlexusNode: Sendable {
         } else {
             self.mesh = nil
             self.runtime = NodeRuntime(pipeline: IngestPipeline(node: configuration.name, limits: configuration.limits),
-                                       store: store, hub: hub, logger: logger, forwarder: nil, pushes: pushes)
+                                       store: store, hub: hub, logger: logger, forwarder: nil, pushes: pushes, logSignal: logSignal)
             meshAddressContinuation.finish()
         }
         let runtime = self.runtime
-        let deps = APIDependencies(node: configuration.name, ingestor: runtime, store: store, hub: hub, limits: configuration.limits,
+        let edges = try Self.edges(configuration, runtime: runtime, store: store, logger: logger)
+        let monitors = edges.map(\.monitor)
+        if let mesh, !monitors.isEmpty {
+            meshServices.append(.init(service: EdgeBackboneService(driver: mesh, monitors: monitors, logger: logger)))
+        }
+        var deps = APIDependencies(node: configuration.name, ingestor: runtime, store: store, hub: hub, limits: configuration.limits,
                                    mesh: mesh.map { DriverMeshAccess(driver: $0) }, inboxes: inboxes, pushes: pushes)
+        deps.edgeHealth = { monitors.map(\.snapshot.json) }
         let app = Application(
             router: HTTPRoutes.router(deps),
             server: .http1WebSocketUpgrade(
@@ -109,12 +116,30 @@ public final class PlexusNode: Sendable {
                 .init(service: StoreService(store: store)),
                 .init(service: app),
                 .init(service: StreamShutdownService(hub: hub, pushes: pushes)),
-            ] + meshServices,
+            ] + edges.map { .init(service: $0.service) } + meshServices,
             gracefulShutdownSignals: signals ? [.sigterm, .sigint] : [],
             logger: logger
         )
         groupConfig.maximumGracefulShutdownDuration = .seconds(15)
         self.group = ServiceGroup(configuration: groupConfig)
+    }
+
+    /// The configured Redis / NATS edges. They log through the runtime like any other ingress and
+    /// follow the log for egress; their queue names and cursors are per node name.
+    static func edges(_ configuration: NodeConfiguration, runtime: NodeRuntime, store: any MessageStore,
+                      logger: Logger) throws -> [(service: any Service, monitor: EdgeMonitor)] {
+        var edges: [(service: any Service, monitor: EdgeMonitor)] = []
+        if let redis = configuration.edges.redis {
+            let edge = try RedisEdge(configuration: redis, node: configuration.name, dataDir: configuration.dataDir, ingestor: runtime,
+                                     store: store, signal: runtime.logSignal, logger: logger)
+            edges.append((edge, edge.monitor))
+        }
+        if let nats = configuration.edges.nats {
+            let edge = try NATSEdge(configuration: nats, node: configuration.name, dataDir: configuration.dataDir, ingestor: runtime,
+                                    store: store, signal: runtime.logSignal, logger: logger)
+            edges.append((edge, edge.monitor))
+        }
+        return edges
     }
 
     /// Serves until a signal or `shutdown()`.

@@ -20,6 +20,14 @@ public protocol MessageStore: Sendable {
     /// How many messages are in the log.
     func count() async throws -> Int
 
+    /// Logged messages with a sequence number above `sequence`, in log order (oldest first), at
+    /// most `limit`. Edge bridges follow the log with it from a cursor they keep, so what they
+    /// publish survives their restarts and their servers' outages.
+    func messages(after sequence: Int64, limit: Int) async throws -> [StoredMessage]
+
+    /// The highest sequence number in the log, 0 when it is empty.
+    func lastSequence() async throws -> Int64
+
     /// Drops messages from the forwarding outbox (every next hop acknowledged them). Written
     /// with the next commit and not awaited: if a crash loses it the node only sends those
     /// messages again, and receivers de-duplicate.
@@ -146,13 +154,16 @@ public struct StoredMessage: Sendable, Hashable {
     public var role: LogRole
     /// The envelope's wire JSON, exactly as logged.
     public var json: [UInt8]
+    /// The envelope's topic (also in `json`; here so readers need not parse it).
+    public var topic: String
 
-    public init(seq: Int64, messageID: MessageID, originTS: Timestamp, role: LogRole, json: [UInt8]) {
+    public init(seq: Int64, messageID: MessageID, originTS: Timestamp, role: LogRole, json: [UInt8], topic: String = "") {
         self.seq = seq
         self.messageID = messageID
         self.originTS = originTS
         self.role = role
         self.json = json
+        self.topic = topic
     }
 }
 

@@ -71,7 +71,8 @@ extension SQLiteMessageStore {
             messageID: id,
             originTS: Timestamp(microseconds: Int64(originTS)),
             role: role,
-            json: Array(body.readableBytesView)
+            json: Array(body.readableBytesView),
+            topic: row.column("topic")?.string ?? ""
         )
     }
 

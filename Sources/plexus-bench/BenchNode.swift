@@ -20,7 +20,8 @@ final class BenchNode: Sendable {
         _ label: String,
         dataDir: TempDirectory? = nil,
         synchronous: SQLiteStoreOptions.Synchronous = .full,
-        clientQueue: Int? = nil
+        clientQueue: Int? = nil,
+        edges: NodeConfiguration.Edges = .init()
     ) async throws -> BenchNode {
         let directory = try dataDir ?? TempDirectory(label)
         var config = NodeConfiguration()
@@ -31,6 +32,7 @@ final class BenchNode: Sendable {
         config.store.synchronous = synchronous
         config.logLevel = "warning"
         if let clientQueue { config.stream.clientQueue = clientQueue }
+        config.edges = edges
         var logger = Logger(label: "plexus.bench.node")
         logger.logLevel = .warning
         let node = try await PlexusNode(configuration: config, logger: logger, signals: false)
@@ -50,9 +52,10 @@ final class BenchNode: Sendable {
         dataDir: TempDirectory? = nil,
         synchronous: SQLiteStoreOptions.Synchronous = .full,
         clientQueue: Int? = nil,
+        edges: NodeConfiguration.Edges = .init(),
         _ body: (BenchNode) async throws -> T
     ) async throws -> T {
-        let node = try await start(label, dataDir: dataDir, synchronous: synchronous, clientQueue: clientQueue)
+        let node = try await start(label, dataDir: dataDir, synchronous: synchronous, clientQueue: clientQueue, edges: edges)
         do {
             let result = try await body(node)
             await node.stop()

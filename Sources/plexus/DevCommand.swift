@@ -27,6 +27,12 @@ struct DevCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Peer-link (mesh) port (0 picks a free one).")
     var meshPort: Int = 7800
 
+    @Option(name: .long, help: "Bridge this local Redis (redis://[user:pass@]host:port/db): ingest from list MESSAGES, publish each delivered message on the channel named after its topic.")
+    var redis: String?
+
+    @Option(name: .long, help: "Bridge this local NATS (nats://host:4222): ingest from subject MESSAGES, publish each delivered message to subject = its topic.")
+    var nats: String?
+
     @Option(name: .long, help: "Run a small local mesh of this many nodes in one process (ports count up from --http-port and --mesh-port).")
     var nodes: Int = 1
 
@@ -39,6 +45,12 @@ struct DevCommand: AsyncParsableCommand {
         config.logLevel = logLevel
         config.mesh.port = meshPort
         config.mesh.host = host
+        if let redis {
+            var edge = RedisEdgeConfiguration(url: redis)
+            edge.egress = [.everyTopicToItsChannel()]
+            config.edges.redis = edge
+        }
+        if let nats { config.edges.nats = NATSEdgeConfiguration(servers: [nats]) }
         if nodes > 1 {
             try await DevMesh(base: config, count: nodes).run()
             return

@@ -25,9 +25,9 @@ final class NodeProcess: @unchecked Sendable {
         process.standardError = FileHandle.nullDevice
     }
 
-    /// Starts `plexus dev` on a free port over `dataDir` and waits for its banner.
-    static func dev(dataDir: String) async throws -> NodeProcess {
-        let node = NodeProcess(arguments: ["dev", "--http-port", "0", "--mesh-port", "0", "--data-dir", dataDir, "--log-level", "error"])
+    /// Starts `plexus dev` on a free port over `dataDir` (plus `extra` flags) and waits for its banner.
+    static func dev(dataDir: String, extra: [String] = []) async throws -> NodeProcess {
+        let node = NodeProcess(arguments: ["dev", "--http-port", "0", "--mesh-port", "0", "--data-dir", dataDir, "--log-level", "error"] + extra)
         try node.process.run()
         node.port = try await node.readPort()
         return node

@@ -75,6 +75,7 @@ struct HTTPReply: Sendable {
     var headers: [(String, String)]
     var body: [UInt8]
     var json: JSONValue? { try? JSONParser.parse(body) }
+    var text: String { String(decoding: body, as: UTF8.self) }
     func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
 }
 

@@ -1,0 +1,29 @@
+/// The two Lua scripts of the Redis edge's reliable queue (see `RedisListIngest`). Scripts run
+/// atomically on the server: no other client sees an item half moved.
+public enum RedisEdgeScripts {
+    /// KEYS: list, processing list, counter. ARGV: most items. Moves up to that many items from
+    /// the head of the list to the tail of the processing list, each stamped
+    /// `<seq>,<ms>,<item>` (`QueueStamp`), and returns the stamped entries.
+    public static let take = """
+        local time = redis.call('TIME')
+        local ms = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+        local taken = {}
+        for i = 1, tonumber(ARGV[1]) do
+          local item = redis.call('LPOP', KEYS[1])
+          if not item then break end
+          local entry = redis.call('INCR', KEYS[3]) .. ',' .. ms .. ',' .. item
+          redis.call('RPUSH', KEYS[2], entry)
+          taken[#taken + 1] = entry
+        end
+        return taken
+        """
+
+    /// KEYS: processing list, dead-letter list. ARGV: how many entries at the head of the
+    /// processing list are done, then the dead letters to push. Both in one step, so a dead
+    /// letter is never pushed twice nor an item trimmed without its dead letter.
+    public static let finish = """
+        for i = 2, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
+        redis.call('LTRIM', KEYS[1], tonumber(ARGV[1]), -1)
+        return 1
+        """
+}

@@ -1,2 +1,0 @@
-import CHiredis
-enum RedisPlaceholder {}

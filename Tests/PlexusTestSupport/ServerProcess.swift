@@ -1,0 +1,101 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// A real server binary (redis-server, nats-server) as a child process of a test, on a port of
+/// its own, with a directory of its own. Tests kill it with SIGKILL and start it again on the same
+/// port and directory (RELIABILITY F3, F4). The binary must be installed (`.ci/run` installs it):
+/// a missing binary fails the test with the package to install, it never skips it.
+public final class ServerProcess: @unchecked Sendable {
+    // @unchecked Sendable: only the test that started it touches it, one step at a time.
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+        public init(_ description: String) { self.description = description }
+    }
+
+    public let executable: String
+    public let port: Int
+    public let directory: String
+    let arguments: @Sendable (Int, String) -> [String]
+    private var process: Process?
+
+    /// - Parameter arguments: the command line for a port and a directory.
+    public init(executable: String, package: String, arguments: @escaping @Sendable (_ port: Int, _ directory: String) -> [String]) throws {
+        guard FileManager.default.isExecutableFile(atPath: executable) else {
+            throw Failure("\(executable) is not installed: apt-get install \(package) (.ci/run does)")
+        }
+        self.executable = executable
+        self.port = try FreePort.next()
+        self.directory = NSTemporaryDirectory() + "plexus-server-\(port)-\(UUID().uuidString.prefix(8))"
+        self.arguments = arguments
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+
+    deinit {
+        if let process, process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    /// (Re)starts the server and waits until its port accepts connections.
+    public func start() async throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments(port, directory)
+        let log = FileManager.default.createFile(atPath: directory + "/server.log", contents: nil) ? FileHandle(forWritingAtPath: directory + "/server.log") : nil
+        process.standardOutput = log ?? FileHandle.nullDevice
+        process.standardError = log ?? FileHandle.nullDevice
+        try process.run()
+        self.process = process
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            if !process.isRunning { throw Failure("\(executable) on port \(port) exited: \(logTail())") }
+            if FreePort.accepts(port: port) { return }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        throw Failure("\(executable) on port \(port) did not listen within 30 s: \(logTail())")
+    }
+
+    /// SIGKILL: the server vanishes without closing anything gracefully.
+    public func kill9() {
+        guard let process, process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        self.process = nil
+    }
+
+    /// Stops the server and removes its directory. With SIGKILL: a child started from a Swift
+    /// concurrency thread inherits a signal mask that blocks SIGTERM, so `terminate()` would
+    /// never arrive and the wait would hang.
+    public func stop() {
+        kill9()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    public func logTail() -> String {
+        String(((try? String(contentsOfFile: directory + "/server.log", encoding: .utf8)) ?? "").suffix(800))
+    }
+
+    /// A redis-server without persistence, optionally with a password.
+    public static func redis(password: String? = nil, extraArguments: [String] = []) async throws -> ServerProcess {
+        let server = try ServerProcess(executable: "/usr/bin/redis-server", package: "redis-server") { port, directory in
+            ["--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory, "--daemonize", "no"]
+                + (password.map { ["--requirepass", $0] } ?? []) + extraArguments
+        }
+        try await server.start()
+        return server
+    }
+
+    /// A nats-server, with JetStream storing under its directory (which survives `kill9`).
+    public static func nats(jetStream: Bool = false, extraArguments: [String] = []) async throws -> ServerProcess {
+        let server = try ServerProcess(executable: "/usr/sbin/nats-server", package: "nats-server") { port, directory in
+            ["-a", "127.0.0.1", "-p", "\(port)"] + (jetStream ? ["-js", "-sd", directory + "/js"] : []) + extraArguments
+        }
+        try await server.start()
+        return server
+    }
+}
