@@ -1,14 +1,15 @@
 import DequeModule
 import Synchronization
 
-/// A bounded queue between the tasks reading an edge's subscriptions and the loop that logs in
+/// A bounded queue between the tasks reading an edge's subscriptions and the loops that log in
 /// batches: `next(max:)` waits for at least one element and takes what is there, up to `max`.
+/// Several loops may wait in `next` at once; each push wakes one.
 /// `push` waits while the queue is full, so a slow log pushes back on the subscriptions, whose
 /// own bounded buffers then drop and count (core NATS has no other back pressure).
 final class BatchQueue<Element: Sendable>: Sendable {
     private struct State {
         var items = Deque<Element>()
-        var taker: CheckedContinuation<Void, Never>?
+        var takers: [CheckedContinuation<Void, Never>] = []
         var pushers: [CheckedContinuation<Void, Never>] = []
         var closed = false
     }
@@ -38,8 +39,7 @@ final class BatchQueue<Element: Sendable>: Sendable {
         let taker = state.withLock { state -> CheckedContinuation<Void, Never>? in
             guard !state.closed else { return nil }
             state.items.append(element)
-            defer { state.taker = nil }
-            return state.taker
+            return state.takers.isEmpty ? nil : state.takers.removeFirst()
         }
         taker?.resume()
     }
@@ -61,7 +61,7 @@ final class BatchQueue<Element: Sendable>: Sendable {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let resumeNow = state.withLock { state -> Bool in
                     if !state.items.isEmpty || state.closed { return true }
-                    state.taker = continuation
+                    state.takers.append(continuation)
                     return false
                 }
                 if resumeNow { continuation.resume() }
@@ -71,15 +71,15 @@ final class BatchQueue<Element: Sendable>: Sendable {
 
     /// Wakes everyone; `next` returns what is left, then nothing.
     func close() {
-        let (taker, pushers) = state.withLock { state -> (CheckedContinuation<Void, Never>?, [CheckedContinuation<Void, Never>]) in
+        let (takers, pushers) = state.withLock { state -> ([CheckedContinuation<Void, Never>], [CheckedContinuation<Void, Never>]) in
             state.closed = true
             defer {
-                state.taker = nil
+                state.takers.removeAll()
                 state.pushers.removeAll()
             }
-            return (state.taker, state.pushers)
+            return (state.takers, state.pushers)
         }
-        taker?.resume()
+        for taker in takers { taker.resume() }
         for pusher in pushers { pusher.resume() }
     }
 }

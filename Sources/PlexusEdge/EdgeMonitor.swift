@@ -15,7 +15,7 @@ public final class EdgeMonitor: Sendable {
     }
 
     func failed(_ error: any Error) {
-        let text = (error as? CustomStringConvertible)?.description ?? "\(error)"
+        let text = "\(error)"
         health.withLock {
             $0.errors += 1
             $0.lastError = text

@@ -18,7 +18,11 @@ public struct FallbackMessageIDs: Sendable {
 
     /// Reads the key from `path`, creating it (32 random bytes, mode 0600) on first use.
     public static func load(path: String) throws -> FallbackMessageIDs {
-        if let data = FileManager.default.contents(atPath: path), data.count >= 32 {
+        if let data = FileManager.default.contents(atPath: path) {
+            // A new key would give re-processed items new ids, and the log would keep them twice.
+            guard data.count == 32 else {
+                throw EdgeError(.io, "the edge id key \(path) has \(data.count) bytes, not 32; restore it from a backup (or remove it if no item is waiting in a processing list)")
+            }
             return FallbackMessageIDs(key: Array(data))
         }
         var rng = SystemRandomNumberGenerator()

@@ -21,6 +21,16 @@ public struct LogFollower: Sendable {
         self.cursor = cursor
     }
 
+    /// The saved position; on the very first start the end of the log, saved at once. Call it
+    /// before the node ingests through the edge, so nothing logged after it counts as history.
+    @discardableResult
+    public func prepare() async throws -> Int64 {
+        if let saved = try cursor.load() { return saved }
+        let end = try await store.lastSequence()
+        try cursor.save(end)
+        return end
+    }
+
     /// Runs until cancelled. `publish` gets the deliverable messages of one batch (possibly
     /// none) and throws to have the same batch offered again after a delay; `lag` learns how
     /// far behind the log the egress is, `failed` every error (the loop itself keeps going).
@@ -29,15 +39,20 @@ public struct LogFollower: Sendable {
         lag: (Int64) -> Void,
         failed: (any Error) -> Void
     ) async throws {
-        // First start: publish what is logged from now on, not the log's history.
-        var position: Int64
-        if let saved = try cursor.load() {
-            position = saved
-        } else {
-            position = try await store.lastSequence()
-            try cursor.save(position)
-        }
         var delay = retryDelay
+        var position: Int64
+        while true {
+            do {
+                position = try await prepare()
+                break
+            } catch {
+                // A corrupt cursor file stops the egress until someone looks: the health says so.
+                failed(error)
+                try await Task.sleep(for: delay)
+                delay = min(delay * 2, maxRetryDelay)
+            }
+        }
+        delay = retryDelay
         while !Task.isCancelled {
             let seen = signal.generation
             let entries: [StoredMessage]
@@ -66,7 +81,13 @@ public struct LogFollower: Sendable {
             }
             delay = retryDelay
             position = last.seq
-            try cursor.save(position)
+            do {
+                try cursor.save(position)
+            } catch {
+                // Publishing goes on from memory; a restart would publish again from the last
+                // saved position (at least once).
+                failed(error)
+            }
             if entries.count == batch, let end = try? await store.lastSequence() {
                 lag(max(0, end - position))
             } else {

@@ -22,7 +22,9 @@ public final class NATSEdge: Service, Sendable {
         try configuration.validate()
         self.client = try Self.client(for: configuration, node: node, logger: logger)
         self.configuration = configuration
-        self.monitor = EdgeMonitor(kind: "nats", server: configuration.servers.map(Self.withoutCredentials).joined(separator: ","))
+        // From the parsed addresses, which carry no credentials: this goes into /healthz and the
+        // registry, which other organisations read.
+        self.monitor = EdgeMonitor(kind: "nats", server: client.configuration.servers.map(\.description).joined(separator: ","))
         self.dataDir = dataDir
         self.ingestor = ingestor
         self.store = store
@@ -56,12 +58,14 @@ public final class NATSEdge: Service, Sendable {
         let client = client, monitor = monitor, configuration = configuration, logger = logger
         let subscriptions = try configuration.subjects.map { try client.subscribe(subject: $0, queueGroup: configuration.queueGroup) }
         let follower = LogFollower(store: store, signal: signal, cursor: LogCursor(path: dataDir + "/edges/nats.cursor"))
+        // Before anything is ingested: a first start publishes from here on.
+        if configuration.egress.enabled { try await follower.prepare() }
         await withDiscardingTaskGroup { group in
             group.addTask {
                 do { try await client.connect() } catch { monitor.failed(error) }
             }
             for subscription in subscriptions { group.addTask { await ingest.pump(subscription) } }
-            group.addTask { await ingest.run() }
+            for _ in 0..<NATSIngest.workers { group.addTask { await ingest.run() } }
             if configuration.egress.enabled {
                 group.addTask {
                     if let jetStream = configuration.egress.jetStream, jetStream.createStream {
@@ -82,8 +86,10 @@ public final class NATSEdge: Service, Sendable {
             for subscription in subscriptions { subscription.unsubscribe() }
             queue.close()
             group.cancelAll()
+            // Closing fails what waits on the connection (a first connect that never succeeded,
+            // a flush, a request), which cancellation alone does not end.
+            await client.close()
         }
-        await client.close()
         monitor.update { $0.state = .stopped }
     }
 
@@ -117,11 +123,5 @@ public final class NATSEdge: Service, Sendable {
             $0.dropped = subscriptions.map(\.droppedMessages).reduce(0, +)
             if state != .connected, let error = statistics.lastError { $0.lastError = error }
         }
-    }
-
-    /// `nats://user:pass@host:4222` → `nats://host:4222`, for health and the registry.
-    static func withoutCredentials(_ url: String) -> String {
-        guard let scheme = url.range(of: "://"), let at = url[scheme.upperBound...].lastIndex(of: "@") else { return url }
-        return String(url[..<scheme.upperBound]) + url[url.index(after: at)...]
     }
 }

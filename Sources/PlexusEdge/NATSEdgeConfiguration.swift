@@ -50,6 +50,16 @@ public struct NATSEdgeConfiguration: Sendable, Hashable {
                 throw EdgeError(.configuration, "edges.nats.servers: \(error.message)")
             }
         }
+        do throws(NATSClientError) {
+            for subject in subjects { try NATSValidation.validateSubscribeSubject(subject) }
+        } catch {
+            throw EdgeError(.configuration, "edges.nats.subjects: \(error.message)")
+        }
+        if let queueGroup {
+            do throws(NATSClientError) { try NATSValidation.validateQueueGroup(queueGroup) } catch {
+                throw EdgeError(.configuration, "edges.nats.queue_group: \(error.message)")
+            }
+        }
         if !(1...10_000).contains(batch) { throw EdgeError(.configuration, "edges.nats.batch must be 1...10000, got \(batch)") }
         if let js = egress.jetStream {
             if js.stream.isEmpty || js.stream.utf8.contains(where: { $0 <= 0x20 || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: ">") }) {

@@ -24,6 +24,11 @@ struct NATSIngest: Sendable {
         }
     }
 
+    /// Loops taking batches from the queue at once, so one batch's parsing overlaps another's
+    /// commit (core NATS promises no order across publishers; one publisher's messages may be
+    /// logged out of order under load).
+    static let workers = 4
+
     /// Logs batches from the queue until it is closed and drained.
     func run() async {
         while true {

@@ -14,6 +14,9 @@ public struct QueueStamp: Sendable, Hashable {
         self.milliseconds = milliseconds
     }
 
+    /// A UUIDv7 has 48 bits of milliseconds; a larger "stamp" was not written by the script.
+    static let maxMilliseconds: Int64 = (1 << 48) - 1
+
     /// Splits a stamped processing-list entry into its stamp and the item as the client pushed
     /// it. An entry without a valid stamp (left by another tool, or pushed by hand) is the item
     /// itself with no stamp: it is still processed, only without a stable fallback id.
@@ -21,7 +24,8 @@ public struct QueueStamp: Sendable, Hashable {
         let comma = UInt8(ascii: ",")
         guard let first = entry.firstIndex(of: comma), first > 0, first <= 19,
               let second = entry[(first + 1)...].firstIndex(of: comma), second > first + 1, second - first <= 20,
-              let seq = decimal(entry[..<first]), let ms = decimal(entry[(first + 1)..<second])
+              let seq = decimal(entry[..<first]), let ms = decimal(entry[(first + 1)..<second]),
+              ms <= maxMilliseconds
         else { return (nil, entry[...]) }
         return (QueueStamp(seq: seq, milliseconds: ms), entry[(second + 1)...])
     }

@@ -17,10 +17,13 @@ public final class RedisEdge: Service, Sendable {
     let store: any MessageStore
     let signal: LogSignal
     let logger: Logger
+    /// Larger items are dead-lettered by the take script on the server, never read into memory.
+    let maxItemBytes: Int
 
     /// Checks the configuration and that this build has hiredis; connects in `run()`.
     public init(configuration: RedisEdgeConfiguration, node: String, dataDir: String, ingestor: any MessageIngestor,
-                store: any MessageStore, signal: LogSignal, logger: Logger) throws {
+                store: any MessageStore, signal: LogSignal, maxItemBytes: Int, logger: Logger) throws {
+        self.maxItemBytes = maxItemBytes
         try configuration.validate()
         do {
             try RedisClient.requireAvailable()
@@ -49,12 +52,14 @@ public final class RedisEdge: Service, Sendable {
         let loops = try configuration.lists.map { list in
             RedisListIngest(list: list, processing: configuration.processingList(list, node: node),
                             counter: configuration.counterKey(list, node: node), deadLetters: configuration.deadLetterList(list),
-                            node: node, batch: configuration.batch, connection: try connection(), ingestor: ingestor, ids: ids,
-                            monitor: monitor, logger: logger)
+                            node: node, batch: configuration.batch, maxItemBytes: maxItemBytes, connection: try connection(),
+                            ingestor: ingestor, ids: ids, monitor: monitor, logger: logger)
         }
         let egress = configuration.egress.isEmpty ? nil : RedisEgress(rules: configuration.egress, connection: try connection(), monitor: monitor)
         let follower = LogFollower(store: store, signal: signal, cursor: LogCursor(path: dataDir + "/edges/redis.cursor"))
         let watched = connections
+        // Before anything is ingested: a first start publishes from here on.
+        if egress != nil { try await follower.prepare() }
         logger.info("redis edge starting", metadata: ["plexus.edge.server": "\(redis)", "plexus.edge.lists": "\(configuration.lists)"])
         await withDiscardingTaskGroup { group in
             for loop in loops { group.addTask { await loop.run() } }

@@ -24,6 +24,7 @@ struct RedisListIngest: Sendable {
     let deadLetters: String
     let node: String
     let batch: Int
+    let maxItemBytes: Int
     let connection: RedisConnection
     let ingestor: any MessageIngestor
     let ids: FallbackMessageIDs
@@ -33,7 +34,7 @@ struct RedisListIngest: Sendable {
     /// Batches being logged at once: the next batch is taken while the previous one commits,
     /// so the list's round trips and the log's group commits overlap. Batches are finished
     /// (trimmed) in the order they were taken, which the processing list's order requires.
-    static let depth = 2
+    static let depth = 4
 
     /// Runs until cancelled. Errors of Redis or of the log are reported and retried; after a
     /// Redis error the loop starts over from the processing list, whatever state it was left in.
@@ -51,8 +52,7 @@ struct RedisListIngest: Sendable {
                             continue
                         }
                         if inFlight.isEmpty {
-                            _ = try await connection.blockingCommand(
-                                ["BLMOVE", RedisArgument(list), RedisArgument(list), "LEFT", "LEFT", "1"], blockFor: .seconds(1))
+                            try await waitForItems()
                             continue
                         }
                     }
@@ -62,18 +62,34 @@ struct RedisListIngest: Sendable {
                     backoff = .milliseconds(50)
                 }
             } catch {
-                // Let appends under way complete; what they logged is found again (and
-                // de-duplicated) when the loop starts over from the processing list.
-                for batch in inFlight {
-                    if Task.isCancelled { batch.logging.cancel() }
-                    _ = await batch.logging.value
+                if !Task.isCancelled {
+                    monitor.failed(error)
+                    logger.warning("redis ingest paused", metadata: ["plexus.edge.list": "\(list)", "plexus.error": "\(error)"])
                 }
-                if Task.isCancelled { return }
-                monitor.failed(error)
-                logger.warning("redis ingest paused", metadata: ["plexus.edge.list": "\(list)", "plexus.error": "\(error)"])
-                try? await Task.sleep(for: backoff)
-                backoff = min(backoff * 2, .seconds(5))
             }
+            // Appends under way complete (or give up, when cancelled); what they logged is
+            // found again, and de-duplicated, when the loop starts over from the processing list.
+            for batch in inFlight {
+                if Task.isCancelled { batch.logging.cancel() }
+                _ = await batch.logging.value
+            }
+            if Task.isCancelled { return }
+            try? await Task.sleep(for: backoff)
+            backoff = min(backoff * 2, .seconds(5))
+        }
+    }
+
+    /// Blocks on the server until the list has an item (or a second passed): `BLMOVE` of the
+    /// head onto itself. A server without BLMOVE (before 6.2) is polled every 100 ms instead —
+    /// `BRPOPLPUSH list list` would move the tail to the head and change the order.
+    func waitForItems() async throws {
+        let reply = try await connection.blockingCommand(
+            ["BLMOVE", RedisArgument(list), RedisArgument(list), "LEFT", "LEFT", "1"], blockFor: .seconds(1))
+        guard let message = reply.errorMessage else { return }
+        if message.lowercased().hasPrefix("err unknown command") {
+            try await Task.sleep(for: .milliseconds(100))
+        } else {
+            throw EdgeError(.server, "Redis refused BLMOVE on \(list): \(message)")
         }
     }
 
@@ -90,7 +106,8 @@ struct RedisListIngest: Sendable {
 
     func take() async throws -> [[UInt8]] {
         let reply = try await connection.command(
-            "EVAL", RedisArgument(RedisEdgeScripts.take), 3, RedisArgument(list), RedisArgument(processing), RedisArgument(counter), RedisArgument(batch))
+            "EVAL", RedisArgument(RedisEdgeScripts.take), 4, RedisArgument(list), RedisArgument(processing), RedisArgument(counter),
+            RedisArgument(deadLetters), RedisArgument(batch), RedisArgument(maxItemBytes), RedisArgument(node))
         return try Self.bulks(reply, from: "the take script on \(list)")
     }
 

@@ -26,6 +26,7 @@ public final class PlexusNode: Sendable {
     public let mesh: MeshDriver?
     let meshAddress: AsyncStream<String>
     let meshAddressContinuation: AsyncStream<String>.Continuation
+    let edgeMonitors: [EdgeMonitor]
 
     /// Opens the store and assembles the services. Call `run()` to serve.
     public init(configuration: NodeConfiguration, logger: Logger, signals: Bool = true) async throws {
@@ -86,6 +87,7 @@ public final class PlexusNode: Sendable {
         let runtime = self.runtime
         let edges = try Self.edges(configuration, runtime: runtime, store: store, logger: logger)
         let monitors = edges.map(\.monitor)
+        self.edgeMonitors = monitors
         if let mesh, !monitors.isEmpty {
             meshServices.append(.init(service: EdgeBackboneService(driver: mesh, monitors: monitors, logger: logger)))
         }
@@ -131,7 +133,7 @@ public final class PlexusNode: Sendable {
         var edges: [(service: any Service, monitor: EdgeMonitor)] = []
         if let redis = configuration.edges.redis {
             let edge = try RedisEdge(configuration: redis, node: configuration.name, dataDir: configuration.dataDir, ingestor: runtime,
-                                     store: store, signal: runtime.logSignal, logger: logger)
+                                     store: store, signal: runtime.logSignal, maxItemBytes: configuration.limits.maxBodyBytes, logger: logger)
             edges.append((edge, edge.monitor))
         }
         if let nats = configuration.edges.nats {
@@ -141,6 +143,9 @@ public final class PlexusNode: Sendable {
         }
         return edges
     }
+
+    /// The Redis / NATS edges' health, as `/healthz` shows it.
+    public var edgeHealth: [EdgeHealth] { edgeMonitors.map(\.snapshot) }
 
     /// Serves until a signal or `shutdown()`.
     public func run() async throws {

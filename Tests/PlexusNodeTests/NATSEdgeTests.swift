@@ -21,7 +21,7 @@ struct NATSEdgeTests {
         try await client.flush()
         try await waitUntil("the edge connected") { try await HTTP.get("\(node.base)/healthz").text.contains(#""connected":true"#) }
         let stream = WSTestClient(url: "\(node.wsBase)/v1/stream")
-        try await Task.sleep(for: .milliseconds(200))
+        try await node.waitForStreamClients(1)
 
         // The original shape: a plain publish.
         try client.publish(ByteBuffer(string: #"{"topic": "agents.alpha.events", "data": {"n": 1}}"#), subject: "MESSAGES")
@@ -45,8 +45,10 @@ struct NATSEdgeTests {
         let next = try await Self.collect(egress, count: 1)
         #expect(next.map(\.subject) == ["agents.gamma.events"])
 
-        let health = try await HTTP.get("\(node.base)/healthz").text
-        #expect(health.contains(#""kind":"nats""#) && health.contains(#""rejected":2"#) && health.contains(#""ingested":3"#), "\(health)")
+        try await waitUntil("the health counting three logged and two refused") {
+            let health = try await HTTP.get("\(node.base)/healthz").text
+            return health.contains(#""kind":"nats""#) && health.contains(#""rejected":2"#) && health.contains(#""ingested":3"#)
+        }
         stream.stop()
         await client.close()
         try await node.stop()
@@ -91,6 +93,26 @@ struct NATSEdgeTests {
         #expect(health.contains(#""reconnects":1"#) || health.contains(#""reconnects":2"#), "\(health)")
         await client.close()
         try await node.stop()
+    }
+
+    /// NATS never came up: the node still starts, takes messages, and stops promptly (the
+    /// edge's first connect is still waiting when the shutdown comes).
+    @Test func aNodeWhoseNATSNeverCameUpStillStops() async throws {
+        let port = try FreePort.next()
+        let node = try await TestNode.start { $0.edges.nats = NATSEdgeConfiguration(servers: ["nats://127.0.0.1:\(port)"]) }
+        #expect(try await HTTP.post("\(node.base)/v1/messages", #"{"topic": "still.working"}"#).status == 202)
+        try await waitUntil("the health naming the problem") {
+            try await HTTP.get("\(node.base)/healthz").text.contains(#""connected":false"#)
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await node.stop() }
+            group.addTask {
+                try await Task.sleep(for: .seconds(30))
+                throw ServerProcess.Failure("the node did not stop within 30 s while NATS was down")
+            }
+            try await group.next()
+            group.cancelAll()
+        }
     }
 
     static func client(_ port: Int) async throws -> NATSClient {

@@ -22,17 +22,20 @@ struct RedisEdgeTests {
         let client = try await RedisConnection.connect(configuration: try RedisConfiguration(url: "redis://:s3cret@127.0.0.1:\(redis.port)/2"))
         defer { Task { await client.close() } }
         let stream = WSTestClient(url: "\(node.wsBase)/v1/stream")
-        try await Task.sleep(for: .milliseconds(200))  // the stream subscription is registered on upgrade
+        try await node.waitForStreamClients(1)
 
         let good = #"{"topic": "agents.alpha.events", "source_subject_id": "alpha", "data": {"n": 1}}"#
         let noTopic = #"{"data": {"n": 2}}"#
         let spaced = #"{"topic": "agents.alpha events", "data": {"n": 3}}"#
         _ = try await client.rpush("MESSAGES", [Array(good.utf8), Array(noTopic.utf8), Array("not json".utf8), Array(spaced.utf8)])
+        // Above the body limit: dead-lettered by the take script, never read by the node.
+        _ = try await client.rpush("MESSAGES", [Array(repeating: UInt8(ascii: "x"), count: 2_000_000)])
 
         let frames = try await stream.next(1)
         #expect(frames[0].contains(#""n":1"#))
-        try await waitUntil("the dead letters") { try await client.llen("MESSAGES:dead") == 3 }
+        try await waitUntil("the dead letters") { try await client.llen("MESSAGES:dead") == 4 }
         let letters = try await client.lrange("MESSAGES:dead").map { String(decoding: $0, as: UTF8.self) }
+        #expect(letters[3].contains("too-large") && letters[3].count < 2_000)
         #expect(letters[0].contains("missing-topic") && letters[0].contains(#"\"n\": 2"#))
         #expect(letters[1].contains("invalid-json"))
         #expect(letters[2].contains("invalid-topic"))
@@ -46,9 +49,11 @@ struct RedisEdgeTests {
         // Nothing is left in the processing list once the items are logged or dead-lettered.
         #expect(try await client.llen("plexus:processing:test:MESSAGES") == 0)
 
-        let health = try await HTTP.get("\(node.base)/healthz").text
-        #expect(health.contains(#""kind":"redis""#) && health.contains(#""connected":true"#))
-        #expect(health.contains(#""ingested":1"#) && health.contains(#""rejected":3"#))
+        try await waitUntil("the health counting the item and the dead letters") {
+            let health = try await HTTP.get("\(node.base)/healthz").text
+            return health.contains(#""kind":"redis""#) && health.contains(#""connected":true"#)
+                && health.contains(#""ingested":1"#) && health.contains(#""rejected":3"#)
+        }
         stream.stop()
         try await node.stop()
     }
@@ -117,8 +122,9 @@ struct RedisEdgeKillTests {
         // Kill it mid-drain: some items logged, some taken and in flight, some still queued.
         try await waitUntil("the node draining the list") { try await client.llen("MESSAGES") < total - 300 }
         first.kill9()
-        let left = try await client.llen("MESSAGES")
-        #expect(left > 0, "the node drained everything before the kill; the test proves nothing")
+        // The case F4 is about: items popped (in the processing list) and not finished.
+        let taken = try await client.llen("plexus:processing:dev:MESSAGES")
+        #expect(taken > 0, "nothing was in flight at the kill; the test proves nothing")
 
         let second = try await NodeProcess.dev(dataDir: dataDir, extra: ["--redis", url])
         try await waitUntil("the list and the processing list drained") {
@@ -141,5 +147,45 @@ struct RedisEdgeKillTests {
         #expect(seen.count == total, "\(total - seen.count) items lost")
         #expect(seen.values.allSatisfy { $0 == 1 }, "\(seen.filter { $0.value > 1 }.count) items logged twice")
         _ = await second.terminate()
+    }
+}
+
+/// The edge as the rest of the mesh sees it, and a node whose Redis is down.
+@Suite("Redis edge health", .serialized)
+struct RedisEdgeHealthTests {
+    /// The edge is a backbone of the gossiped registry, with its health in `metadata.edge`.
+    @Test func theEdgeIsABackboneWithItsHealth() async throws {
+        let redis = try await ServerProcess.redis()
+        defer { redis.stop() }
+        let node = try await TestNode.start { $0.edges.redis = RedisEdgeConfiguration(url: "redis://127.0.0.1:\(redis.port)") }
+        var record: JSONObject?
+        try await waitUntil("the edge's backbone entry, connected") {
+            let all = try await HTTP.post("\(node.base)/backbones", "{}").json?.arrayValue ?? []
+            record = all.compactMap(\.objectValue).first { $0["metadata"]?.objectValue?["kind"] == "redis" }
+            return record?["metadata"]?.objectValue?["edge"]?.objectValue?["connected"] == .bool(true)
+        }
+        #expect(record?["public_url"] == .string("redis://127.0.0.1:\(redis.port)/0"))
+        #expect(record?["name"]?.stringValue?.hasPrefix("redis edge of ") == true)
+        try await node.stop()
+    }
+
+    /// Redis is not there at all: the node starts, takes messages over HTTP, and says what is
+    /// wrong in /healthz; when Redis comes up, the edge connects by itself.
+    @Test func theNodeRunsWhileRedisIsDown() async throws {
+        let port = try FreePort.next()
+        let node = try await TestNode.start { $0.edges.redis = RedisEdgeConfiguration(url: "redis://127.0.0.1:\(port)") }
+        let reply = try await HTTP.post("\(node.base)/v1/messages", #"{"topic": "still.working"}"#)
+        #expect(reply.status == 202)
+        try await waitUntil("the health naming the problem") {
+            let health = try await HTTP.get("\(node.base)/healthz").text
+            return health.contains(#""connected":false"#) && health.contains("last_error")
+        }
+        let redis = try await ServerProcess.redis(port: port, start: false)
+        defer { redis.stop() }
+        try await redis.start()
+        try await waitUntil("the edge connected", within: .seconds(60)) {
+            try await HTTP.get("\(node.base)/healthz").text.contains(#""connected":true"#)
+        }
+        try await node.stop()
     }
 }

@@ -50,6 +50,18 @@ final class TestNode: Sendable {
     var base: String { "http://127.0.0.1:\(port)" }
     var wsBase: String { "ws://127.0.0.1:\(port)" }
 
+    /// Waits until `count` live-stream clients are registered (a WebSocket upgrade completes
+    /// before the server has added the client to the hub).
+    func waitForStreamClients(_ count: Int) async throws {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            let stream = try await HTTP.get(base + "/healthz").json?.objectValue?["stream"]?.objectValue
+            if stream?["clients"] == .integer(Int64(count)) { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw TestFailure("\(count) stream clients never registered")
+    }
+
     /// Shuts the node down; `keepingData` leaves its directory for a restart on it.
     func stop(keepingData: Bool = false) async throws {
         await node.shutdown()

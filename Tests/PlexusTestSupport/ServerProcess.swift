@@ -22,14 +22,16 @@ public final class ServerProcess: @unchecked Sendable {
     let arguments: @Sendable (Int, String) -> [String]
     private var process: Process?
 
+    /// - Parameter port: nil picks a free one.
     /// - Parameter arguments: the command line for a port and a directory.
-    public init(executable: String, package: String, arguments: @escaping @Sendable (_ port: Int, _ directory: String) -> [String]) throws {
+    public init(executable: String, package: String, port: Int? = nil,
+                arguments: @escaping @Sendable (_ port: Int, _ directory: String) -> [String]) throws {
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             throw Failure("\(executable) is not installed: apt-get install \(package) (.ci/run does)")
         }
         self.executable = executable
-        self.port = try FreePort.next()
-        self.directory = NSTemporaryDirectory() + "plexus-server-\(port)-\(UUID().uuidString.prefix(8))"
+        self.port = try port ?? FreePort.next()
+        self.directory = NSTemporaryDirectory() + "plexus-server-\(self.port)-\(UUID().uuidString.prefix(8))"
         self.arguments = arguments
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     }
@@ -81,12 +83,13 @@ public final class ServerProcess: @unchecked Sendable {
     }
 
     /// A redis-server without persistence, optionally with a password.
-    public static func redis(password: String? = nil, extraArguments: [String] = []) async throws -> ServerProcess {
-        let server = try ServerProcess(executable: "/usr/bin/redis-server", package: "redis-server") { port, directory in
+    /// `start: false` leaves it to the test to start it (on `port`) later.
+    public static func redis(password: String? = nil, extraArguments: [String] = [], port: Int? = nil, start: Bool = true) async throws -> ServerProcess {
+        let server = try ServerProcess(executable: "/usr/bin/redis-server", package: "redis-server", port: port) { port, directory in
             ["--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory, "--daemonize", "no"]
                 + (password.map { ["--requirepass", $0] } ?? []) + extraArguments
         }
-        try await server.start()
+        if start { try await server.start() }
         return server
     }
 
