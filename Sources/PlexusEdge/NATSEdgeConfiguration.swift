@@ -36,7 +36,7 @@ public struct NATSEdgeConfiguration: Sendable, Hashable {
     /// Set: the nodes of a cluster share the subjects' messages (each message to one node).
     public var queueGroup: String?
     /// Most messages logged in one append.
-    public var batch = 256
+    public var batch = 1_000
     public var egress = Egress()
 
     public init(servers: [String]) {

@@ -9,7 +9,7 @@ public struct RedisEdgeConfiguration: Sendable, Hashable {
     /// Lists clients `RPUSH` messages onto (the original's `MESSAGES`).
     public var lists: [String] = ["MESSAGES"]
     /// Most items taken from a list in one move.
-    public var batch = 256
+    public var batch = 1_000
     /// Items that fail validation go to `<list><suffix>` with the reason.
     public var deadLetterSuffix = ":dead"
     /// Egress: each delivered message goes to every rule whose topics match.

@@ -36,6 +36,10 @@ struct RedisListIngest: Sendable {
     /// (trimmed) in the order they were taken, which the processing list's order requires.
     static let depth = 4
 
+    /// Most bytes of items in one batch (the take script stops short of it), so the batches in
+    /// flight hold at most `depth` × 8 MiB whatever clients push.
+    static let batchBytes = 8 << 20
+
     /// Runs until cancelled. Errors of Redis or of the log are reported and retried; after a
     /// Redis error the loop starts over from the processing list, whatever state it was left in.
     func run() async {
@@ -107,7 +111,7 @@ struct RedisListIngest: Sendable {
     func take() async throws -> [[UInt8]] {
         let reply = try await connection.command(
             "EVAL", RedisArgument(RedisEdgeScripts.take), 4, RedisArgument(list), RedisArgument(processing), RedisArgument(counter),
-            RedisArgument(deadLetters), RedisArgument(batch), RedisArgument(maxItemBytes), RedisArgument(node))
+            RedisArgument(deadLetters), RedisArgument(batch), RedisArgument(maxItemBytes), RedisArgument(node), RedisArgument(Self.batchBytes))
         return try Self.bulks(reply, from: "the take script on \(list)")
     }
 

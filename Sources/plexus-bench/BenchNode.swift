@@ -21,7 +21,8 @@ final class BenchNode: Sendable {
         dataDir: TempDirectory? = nil,
         synchronous: SQLiteStoreOptions.Synchronous = .full,
         clientQueue: Int? = nil,
-        edges: NodeConfiguration.Edges = .init()
+        edges: NodeConfiguration.Edges = .init(),
+        mesh: Bool = true
     ) async throws -> BenchNode {
         let directory = try dataDir ?? TempDirectory(label)
         var config = NodeConfiguration()
@@ -33,6 +34,7 @@ final class BenchNode: Sendable {
         config.logLevel = "warning"
         if let clientQueue { config.stream.clientQueue = clientQueue }
         config.edges = edges
+        config.mesh.enabled = mesh
         var logger = Logger(label: "plexus.bench.node")
         logger.logLevel = .warning
         let node = try await PlexusNode(configuration: config, logger: logger, signals: false)
@@ -53,9 +55,10 @@ final class BenchNode: Sendable {
         synchronous: SQLiteStoreOptions.Synchronous = .full,
         clientQueue: Int? = nil,
         edges: NodeConfiguration.Edges = .init(),
+        mesh: Bool = true,
         _ body: (BenchNode) async throws -> T
     ) async throws -> T {
-        let node = try await start(label, dataDir: dataDir, synchronous: synchronous, clientQueue: clientQueue, edges: edges)
+        let node = try await start(label, dataDir: dataDir, synchronous: synchronous, clientQueue: clientQueue, edges: edges, mesh: mesh)
         do {
             let result = try await body(node)
             await node.stop()

@@ -16,7 +16,7 @@ struct EdgeBenchCommand: AsyncParsableCommand {
     var messages = 100_000
 
     @Option(help: "Items the edge moves and logs at once.")
-    var batch = 256
+    var batch = 1_000
 
     func run() async throws {
         let machine = MachineInfo.collect()

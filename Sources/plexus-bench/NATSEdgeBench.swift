@@ -74,7 +74,7 @@ struct NATSEdgeBench: Sendable {
         edge.batch = batch
         edge.egress.enabled = false
         edges.nats = edge
-        return try await BenchNode.with("nats-edge", edges: edges) { node in
+        return try await BenchNode.with("nats-edge", edges: edges, mesh: false) { node in
             let publisher = try await Self.client(url)
             let store = node.node.runtime.store
             // The edge subscribes once it connected; wait for it as a client would for a consumer.

@@ -37,7 +37,10 @@ struct RedisEdgeBench: Sendable {
         async let pushed: Void = produce("bench.raw", on: producer)
         var taken = 0
         while taken < messages {
-            let reply = try await consumer.command("EVAL", RedisArgument(RedisEdgeScripts.take), 3, "bench.raw", "bench.raw.processing", "bench.raw.seq", RedisArgument(batch))
+            let reply = try await consumer.command(
+                "EVAL", RedisArgument(RedisEdgeScripts.take), 4, "bench.raw", "bench.raw.processing", "bench.raw.seq", "bench.raw.dead",
+                RedisArgument(batch), RedisArgument(1 << 20), "bench", RedisArgument(8 << 20))
+            if let error = reply.errorMessage { throw BenchError("the take script failed: \(error)") }
             let count = reply.array?.count ?? 0
             if count == 0 { continue }
             _ = try await consumer.command("EVAL", RedisArgument(RedisEdgeScripts.finish), 2, "bench.raw.processing", "bench.raw.dead", RedisArgument(count))
@@ -52,7 +55,7 @@ struct RedisEdgeBench: Sendable {
         var edge = RedisEdgeConfiguration(url: url)
         edge.batch = batch
         edges.redis = edge
-        return try await BenchNode.with("redis-edge", edges: edges) { node in
+        return try await BenchNode.with("redis-edge", edges: edges, mesh: false) { node in
             let producer = try await RedisConnection.connect(configuration: try RedisConfiguration(url: url))
             defer { Task { await producer.close() } }
             let store = node.node.runtime.store
