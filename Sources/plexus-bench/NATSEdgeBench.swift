@@ -36,7 +36,7 @@ struct NATSEdgeBench: Sendable {
         while sent < messages {
             let finished = try await done()
             if sent - finished >= window {
-                try await Task.sleep(for: .microseconds(200))
+                try await Task.sleep(for: .milliseconds(1))
                 continue
             }
             let end = min(messages, sent + min(512, window - (sent - finished)))
