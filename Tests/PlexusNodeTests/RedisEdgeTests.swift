@@ -34,11 +34,13 @@ struct RedisEdgeTests {
         let frames = try await stream.next(1)
         #expect(frames[0].contains(#""n":1"#))
         try await waitUntil("the dead letters") { try await client.llen("MESSAGES:dead") == 4 }
+        // Not in push order: the oversized item is dead-lettered by the take script at once,
+        // the others when their batch is finished, which may come later.
         let letters = try await client.lrange("MESSAGES:dead").map { String(decoding: $0, as: UTF8.self) }
-        #expect(letters[3].contains("too-large") && letters[3].count < 2_000)
-        #expect(letters[0].contains("missing-topic") && letters[0].contains(#"\"n\": 2"#))
-        #expect(letters[1].contains("invalid-json"))
-        #expect(letters[2].contains("invalid-topic"))
+        #expect(letters.contains { $0.contains("too-large") && $0.count < 2_000 })
+        #expect(letters.contains { $0.contains("missing-topic") && $0.contains(#"\"n\": 2"#) })
+        #expect(letters.contains { $0.contains("invalid-json") && $0.contains("not json") })
+        #expect(letters.contains { $0.contains("invalid-topic") && $0.contains("alpha events") })
         let page = try await HTTP.get("\(node.base)/v1/messages?topic=agents.>")
         #expect(page.text.components(separatedBy: "\"message_uuid\"").count - 1 == 1)
 
