@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates", from: "1.10.0"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.29.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
     ],
     targets: [
         // Pure core: envelope, JSON, topics, limits, decisions. Imports no NIO, no database, no clock.
@@ -50,6 +51,19 @@ let package = Package(
                 "PlexusCore",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The message log in PostgreSQL (TimescaleDB when present): COPY batches with group commit,
+        // day partitions and retention, and a local SQLite spool while the database is down.
+        .target(
+            name: "PlexusPostgres",
+            dependencies: [
+                "PlexusCore", "PlexusStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -141,7 +155,7 @@ let package = Package(
         .target(
             name: "PlexusNode",
             dependencies: [
-                "PlexusCore", "PlexusStore", "PlexusAPI", "PlexusYAML", "PlexusIdentity", "PlexusPeer", "PlexusEdge",
+                "PlexusCore", "PlexusStore", "PlexusAPI", "PlexusYAML", "PlexusIdentity", "PlexusPeer", "PlexusEdge", "PlexusPostgres",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -154,7 +168,7 @@ let package = Package(
         .executableTarget(
             name: "plexus",
             dependencies: [
-                "PlexusCore", "PlexusNode", "PlexusSim", "PlexusSimFiles", "PlexusIdentity",
+                "PlexusCore", "PlexusNode", "PlexusSim", "PlexusSimFiles", "PlexusIdentity", "PlexusPostgres", "PlexusStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
@@ -163,7 +177,8 @@ let package = Package(
         .executableTarget(
             name: "plexus-bench",
             dependencies: [
-                "PlexusCore", "PlexusStore", "PlexusNode", "PlexusAPI", "PlexusIdentity", "PlexusEdge", "PlexusNATS", "PlexusRedis",
+                "PlexusCore", "PlexusStore", "PlexusNode", "PlexusAPI", "PlexusIdentity", "PlexusEdge", "PlexusNATS", "PlexusRedis", "PlexusPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"),
@@ -185,7 +200,9 @@ let package = Package(
         .testTarget(name: "PlexusIdentityTests", dependencies: ["PlexusCore", "PlexusIdentity", .product(name: "X509", package: "swift-certificates")]),
         .testTarget(name: "PlexusSimTests", dependencies: ["PlexusCore", "PlexusSim", "PlexusSimFiles"]),
         .testTarget(name: "PlexusSimFilesTests", dependencies: ["PlexusSimFiles", "PlexusSim", "PlexusCore", "PlexusYAML"]),
-        .testTarget(name: "PlexusStoreTests", dependencies: ["PlexusCore", "PlexusStore"]),
+        // One suite, two stores: every MessageStore behaviour test runs against SQLite and against
+        // a real PostgreSQL the tests start (initdb) themselves.
+        .testTarget(name: "PlexusStoreTests", dependencies: ["PlexusCore", "PlexusStore", "PlexusPostgres", "PlexusTestSupport", .product(name: "PostgresNIO", package: "postgres-nio")]),
         .testTarget(name: "PlexusNATSTests", dependencies: ["PlexusNATS", "PlexusCore", "PlexusTestSupport", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl")]),
         .testTarget(name: "PlexusEdgeTests", dependencies: ["PlexusEdge", "PlexusCore", "PlexusStore", "PlexusAPI", "PlexusNATS", "PlexusRedis", "PlexusTestSupport", .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "PlexusRedisTests", dependencies: ["PlexusRedis", "PlexusCore", "PlexusTestSupport"]),
@@ -193,7 +210,7 @@ let package = Package(
             name: "PlexusNodeTests",
             dependencies: [
                 "PlexusCore", "PlexusStore", "PlexusAPI", "PlexusNode", "plexus", "PlexusIdentity",
-                "PlexusNATS", "PlexusRedis", "PlexusTestSupport",
+                "PlexusNATS", "PlexusRedis", "PlexusTestSupport", "PlexusPostgres",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

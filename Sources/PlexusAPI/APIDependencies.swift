@@ -18,6 +18,9 @@ public struct APIDependencies: Sendable {
     public var pushes: PushSubscriptions?
     /// The edges' health (Redis, NATS) for `GET /healthz`, one object each.
     public var edgeHealth: @Sendable () -> [JSONValue] = { [] }
+    /// The log's health for `GET /healthz`: its kind, and for PostgreSQL whether the database is
+    /// reachable and what the local spool holds. `degraded: true` turns the status to "degraded".
+    public var storeHealth: @Sendable () -> JSONObject = { ["kind": "sqlite", "degraded": false] }
 
     public init(
         node: String,

@@ -13,9 +13,12 @@ public enum HTTPRoutes {
         router.get("/healthz") { _, _ in
             let stats = deps.hub.stats
             let inboxes = deps.inboxes.stats
+            let store = deps.storeHealth()
             return Response.json([
-                "status": "ok",
+                "status": store["degraded"] == .bool(true) ? "degraded" : "ok",
                 "node": .string(deps.node),
+                // The log: PostgreSQL reachable or not, messages spooled locally (docs/postgres.md).
+                "store": .object(store),
                 "stream": [
                     "clients": .integer(Int64(stats.subscribers)),
                     "delivered": .integer(Int64(stats.delivered)),

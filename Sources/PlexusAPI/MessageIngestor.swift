@@ -40,9 +40,13 @@ public struct IngestReceipt: Sendable, Hashable {
     public var messageID: MessageID
     /// True when the log already had this `message_uuid`: accepted again, stored once.
     public var duplicate: Bool
+    /// Why the log could not hold the message (a value its database refuses): it was
+    /// dead-lettered with this reason and is not delivered. Nil for every logged message.
+    public var refused: String?
 
-    public init(messageID: MessageID, duplicate: Bool) {
+    public init(messageID: MessageID, duplicate: Bool, refused: String? = nil) {
         self.messageID = messageID
         self.duplicate = duplicate
+        self.refused = refused
     }
 }

@@ -10,6 +10,14 @@ public enum MessageReplies {
             "duplicates": .integer(Int64(receipts.filter(\.duplicate).count)),
         ]
         if receipts.count == 1 { object["message_uuid"] = .string(receipts[0].messageID.description) }
+        let refused = receipts.filter { $0.refused != nil }
+        if !refused.isEmpty {
+            // Accepted at the door but not storable (RELIABILITY F10): named with the reason, so
+            // the sender knows these were dead-lettered, not delivered.
+            object["refused"] = .array(refused.map {
+                ["message_uuid": .string($0.messageID.description), "reason": .string($0.refused ?? "")]
+            })
+        }
         return .object(object)
     }
 

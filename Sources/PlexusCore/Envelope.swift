@@ -50,6 +50,19 @@ public struct Envelope: Sendable, Hashable {
         return all
     }
 
+    /// `subjects`, each once: a recipient list may name someone twice, and the logs' subject
+    /// indexes hold one row per subject and message.
+    public var distinctSubjects: [String] {
+        let subjects = subjects
+        if subjects.count <= 8 {
+            var distinct: [String] = []
+            for subject in subjects where !distinct.contains(subject) { distinct.append(subject) }
+            return distinct
+        }
+        var seen: Set<String> = []
+        return subjects.filter { seen.insert($0).inserted }
+    }
+
     public func concerns(subject: String) -> Bool {
         sourceSubjectID == subject || destinationSubjectIDs.contains(subject)
     }

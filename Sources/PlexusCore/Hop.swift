@@ -11,5 +11,5 @@ public struct Hop: Sendable, Hashable {
         self.ts = ts
     }
 
-    var json: JSONValue { .object(["node": .string(node), "ts": .string(ts.rfc3339)]) }
+    public var json: JSONValue { .object(["node": .string(node), "ts": .string(ts.rfc3339)]) }
 }

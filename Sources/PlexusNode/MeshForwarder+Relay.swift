@@ -58,7 +58,7 @@ extension MeshForwarder {
         }
         guard !records.isEmpty else { return }
         if deliverHere.contains(true) { await holdInInboxes(&records, where: deliverHere) }
-        let outcomes: [AppendOutcome]
+        var outcomes: [AppendOutcome]
         do {
             outcomes = try await store.append(records)
         } catch {
@@ -67,6 +67,18 @@ extension MeshForwarder {
                                       "plexus.error": "\(error)"])
             driver.abandon(records.map(\.envelope.messageID))
             return
+        }
+        // Refused by the log (dead-lettered there with the reason): dropped like a message that
+        // failed validation, so the sender's retries do not loop.
+        let refusedIDs = records.indices.filter { if case .refused = outcomes[$0] { true } else { false } }.map { records[$0].envelope.messageID }
+        if !refusedIDs.isEmpty {
+            driver.discard(refusedIDs)
+            let dropped = Set(refusedIDs)
+            let kept = records.indices.filter { !dropped.contains(records[$0].envelope.messageID) }
+            records = kept.map { records[$0] }
+            outcomes = kept.map { outcomes[$0] }
+            deliverHere = kept.map { deliverHere[$0] }
+            guard !records.isEmpty else { return }
         }
         // Set before `persisted`: the core's `deliver` comes in the loop turn that carries it out.
         if deliverHere.contains(true) {

@@ -109,7 +109,15 @@ final class MeshForwarder: ForwardingSink {
                 for i in repeats where awaiting[records[i].envelope.messageID] != nil { awaiting[records[i].envelope.messageID] = .skip }
             }
         }
-        driver.persisted(records.map { ($0.envelope.messageID, $0.json) })
+        // A record the log refused (dead-lettered by the store) is not forwarded: the core
+        // forgets it as if its commit had failed.
+        let refused = records.indices.filter { if case .refused = outcomes[$0] { true } else { false } }.map { records[$0].envelope.messageID }
+        if !refused.isEmpty {
+            awaitingDelivery.withLock { awaiting in for id in refused { awaiting[id] = nil } }
+            driver.abandon(refused)
+        }
+        let refusedSet = Set(refused)
+        driver.persisted(records.filter { !refusedSet.contains($0.envelope.messageID) }.map { ($0.envelope.messageID, $0.json) })
     }
 
     /// Sets `inbox` of the records to deliver here: the recipients homed at this node, whose

@@ -1,4 +1,5 @@
 import Foundation
+import PlexusPostgres
 import PlexusStore
 
 extension NodeConfiguration {
@@ -30,6 +31,28 @@ extension NodeConfiguration {
             let modes = SQLiteStoreOptions.Synchronous.allCases
             if let sync = try store.choice("synchronous", modes.map { $0.rawValue.lowercased() }) {
                 config.store.synchronous = modes.first { $0.rawValue.lowercased() == sync } ?? .full
+            }
+            if let url = try store.string("url") {
+                guard config.store.kind == .postgres else {
+                    throw store.error("url", nil, "is for a PostgreSQL store; set kind: postgres")
+                }
+                var postgres = PostgresStoreConfiguration(url: url)
+                postgres.schema = try store.string("schema") ?? postgres.schema
+                let layouts = PostgresStoreConfiguration.Partitioning.allCases
+                if let layout = try store.choice("partitioning", layouts.map(\.rawValue)) {
+                    postgres.partitioning = PostgresStoreConfiguration.Partitioning(rawValue: layout) ?? .auto
+                }
+                postgres.retentionDays = try store.int("retention_days") ?? postgres.retentionDays
+                postgres.partitionsAhead = try store.int("partitions_ahead") ?? postgres.partitionsAhead
+                postgres.maxBatchRows = try store.int("max_batch_rows") ?? postgres.maxBatchRows
+                postgres.spoolLimit = try store.int("spool_limit") ?? postgres.spoolLimit
+                // The spool is on unless switched off; its path is set when the node opens the store.
+                postgres.spoolPath = try store.bool("spool") == false ? nil : ""
+                config.store.postgres = postgres
+            } else {
+                for key in ["schema", "partitioning", "retention_days", "partitions_ahead", "max_batch_rows", "spool", "spool_limit"] where store.keys.contains(key) {
+                    throw store.error(key, nil, "belongs to a PostgreSQL store; give store.url (and kind: postgres)")
+                }
             }
             try store.rejectUnknownKeys()
         }

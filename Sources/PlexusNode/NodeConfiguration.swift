@@ -1,5 +1,6 @@
 import PlexusCore
 import PlexusEdge
+import PlexusPostgres
 import PlexusStore
 
 /// Everything a node needs to start, with defaults that make `plexus dev` work with no file.
@@ -13,11 +14,14 @@ public struct NodeConfiguration: Sendable, Hashable {
     }
 
     public struct Store: Sendable, Hashable {
-        public enum Kind: String, Sendable, Hashable, CaseIterable { case sqlite }
+        public enum Kind: String, Sendable, Hashable, CaseIterable { case sqlite, postgres }
         public var kind: Kind = .sqlite
         /// `full` fsyncs every group commit (survives power loss); `normal` survives a process
-        /// crash but may lose the last commits on power loss.
+        /// crash but may lose the last commits on power loss. (SQLite, and the PostgreSQL spool.)
         public var synchronous: SQLiteStoreOptions.Synchronous = .full
+        /// The PostgreSQL log (`kind: postgres`; docs/postgres.md). Its `spoolPath` is set from
+        /// `data_dir` unless `spool: false`.
+        public var postgres: PostgresStoreConfiguration?
         public init() {}
     }
 
@@ -116,10 +120,19 @@ public struct NodeConfiguration: Sendable, Hashable {
         } catch {
             throw ConfigurationError(key: "edges", line: nil, message: error.message)
         }
+        if store.kind == .postgres {
+            guard let postgres = store.postgres else { throw fail("store.url", "is required when store.kind is postgres") }
+            do throws(PostgresConfigurationError) { try postgres.validate() } catch {
+                throw fail("store", error.description)
+            }
+        }
         if !Self.logLevels.contains(logLevel) { throw fail("log_level", "must be one of \(Self.logLevels.joined(separator: ", "))") }
     }
 
     public var databasePath: String { dataDir + "/log.sqlite" }
+
+    /// Where a PostgreSQL log spools while the database is unreachable.
+    public var postgresSpoolPath: String { dataDir + "/postgres-spool.sqlite" }
 
     static func isHostPort(_ text: String) -> Bool {
         guard let colon = text.lastIndex(of: ":"), colon != text.startIndex, let port = Int(text[text.index(after: colon)...]) else { return false }

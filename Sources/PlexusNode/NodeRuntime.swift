@@ -117,12 +117,14 @@ public final class NodeRuntime: MessageIngestor {
             throw PlexusError(.unavailable, "the message log cannot take messages right now; nothing was acknowledged, retry later")
         }
         let receipts = zip(records, outcomes).map { record, outcome in
-            IngestReceipt(messageID: record.envelope.messageID, duplicate: outcome == .duplicate)
+            var refused: String?
+            if case .refused(let reason) = outcome { refused = reason }
+            return IngestReceipt(messageID: record.envelope.messageID, duplicate: outcome == .duplicate, refused: refused)
         }
-        if outcomes.contains(where: { $0 != .duplicate }) { logSignal.poke() }
+        if outcomes.contains(where: \.isNewlyLogged) { logSignal.poke() }
         // Frames are copies of the logged bytes; make them only when someone is streaming.
         if !hub.isIdle || pushes?.all.isEmpty == false {
-            let fresh = zip(records, outcomes).filter { $0.1 != .duplicate }.map(\.0)
+            let fresh = zip(records, outcomes).filter { $0.1.isNewlyLogged }.map(\.0)
             if !fresh.isEmpty {
                 let frames = fresh.map { ByteBuffer(bytes: $0.json) }
                 hub.publish(fresh.map(\.envelope), frames: frames)

@@ -9,6 +9,7 @@ import NIOPosix
 import PlexusCore
 import PlexusIdentity
 import PlexusPeer
+import PlexusPostgres
 import PlexusStore
 import ServiceLifecycle
 
@@ -34,9 +35,7 @@ public final class PlexusNode: Sendable {
         self.configuration = configuration
         self.logger = logger
         try FileManager.default.createDirectory(atPath: configuration.dataDir, withIntermediateDirectories: true)
-        var storeOptions = SQLiteStoreOptions()
-        storeOptions.synchronous = configuration.store.synchronous
-        let store = try await SQLiteMessageStore.open(path: configuration.databasePath, options: storeOptions, logger: logger)
+        let store = try await Self.openStore(configuration, logger: logger)
         let hub = StreamHub(clientQueueCapacity: configuration.stream.clientQueue)
         let inboxes = SubjectInboxes(acknowledged: { subject, id in
             store.inboxAcknowledged([InboxAck(subject: subject, messageID: id)])
@@ -94,6 +93,15 @@ public final class PlexusNode: Sendable {
         var deps = APIDependencies(node: configuration.name, ingestor: runtime, store: store, hub: hub, limits: configuration.limits,
                                    mesh: mesh.map { DriverMeshAccess(driver: $0) }, inboxes: inboxes, pushes: pushes)
         deps.edgeHealth = { monitors.map(\.snapshot.json) }
+        if let postgres = store as? PostgresMessageStore {
+            deps.storeHealth = {
+                let health = postgres.health
+                return [
+                    "kind": "postgres", "degraded": .bool(health.degraded), "reachable": .bool(health.reachable),
+                    "spooled": .integer(Int64(health.spooled)), "last_error": health.lastError.map { .string($0) } ?? .null,
+                ]
+            }
+        }
         let app = Application(
             router: HTTPRoutes.router(deps),
             server: .http1WebSocketUpgrade(
@@ -168,6 +176,23 @@ public final class PlexusNode: Sendable {
     public func waitUntilMeshListening() async -> String? {
         for await address in meshAddress { return address }
         return nil
+    }
+
+    /// The configured log: SQLite in `data_dir` by default, or PostgreSQL with its spool in
+    /// `data_dir`.
+    static func openStore(_ configuration: NodeConfiguration, logger: Logger) async throws -> any MessageStore {
+        switch configuration.store.kind {
+        case .sqlite:
+            var options = SQLiteStoreOptions()
+            options.synchronous = configuration.store.synchronous
+            return try await SQLiteMessageStore.open(path: configuration.databasePath, options: options, logger: logger)
+        case .postgres:
+            guard var postgres = configuration.store.postgres else {
+                throw ConfigurationError(key: "store.url", line: nil, message: "is required when store.kind is postgres")
+            }
+            if postgres.spoolPath != nil { postgres.spoolPath = configuration.postgresSpoolPath }
+            return try await PostgresMessageStore.open(configuration: postgres, logger: logger, now: WallClock.now)
+        }
     }
 
     /// Graceful shutdown: stop accepting, drain the writer, close streams.

@@ -79,6 +79,25 @@ public struct LogRecord: Sendable, Hashable {
     }
 }
 
+/// Writes that ride along with a store's next commit, not awaited by anyone: outbox releases,
+/// dead letters and inbox acknowledgements.
+public struct LogHousekeeping: Sendable {
+    public var releases: [MessageID] = []
+    public var deadLetters: [DeadLetter] = []
+    public var inboxAcks: [InboxAck] = []
+
+    public init() {}
+
+    public var isEmpty: Bool { releases.isEmpty && deadLetters.isEmpty && inboxAcks.isEmpty }
+
+    /// `earlier` goes first (a failed commit's leftovers before what queued since).
+    public mutating func prepend(_ earlier: LogHousekeeping) {
+        releases = earlier.releases + releases
+        deadLetters = earlier.deadLetters + deadLetters
+        inboxAcks = earlier.inboxAcks + inboxAcks
+    }
+}
+
 /// A subject acknowledged a message from its inbox.
 public struct InboxAck: Sendable, Hashable {
     public var subject: String
@@ -144,6 +163,18 @@ public enum AppendOutcome: Sendable, Hashable {
     /// Already in the log as passing through (`relay`); now it is for a recipient here too, so
     /// the row became `destination` and the message is to be delivered.
     case promoted
+    /// The store cannot hold this record (a value its database refuses, such as U+0000 in
+    /// PostgreSQL): it was dead-lettered with the reason, and is not logged, forwarded or
+    /// delivered. The other records of the call are unaffected.
+    case refused(reason: String)
+
+    /// Whether the record is in the log now because of this call (stored, or promoted).
+    public var isNewlyLogged: Bool {
+        switch self {
+        case .stored, .promoted: true
+        case .duplicate, .refused: false
+        }
+    }
 }
 
 /// A message read back from the log.
@@ -182,6 +213,8 @@ public struct MessagePage: Sendable, Hashable {
 public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     public enum Code: String, Sendable, Hashable {
         case closed, ioFailure = "io-failure", corrupt, migrationFailed = "migration-failed"
+        /// The store cannot take more right now (its spool is full); retry later.
+        case full
     }
     public var code: Code
     public var message: String

@@ -28,23 +28,6 @@ final class SQLiteBatchWriter: @unchecked Sendable {
     let path: String
     let threadPool: NIOThreadPool
 
-    /// Writes that ride along with the next commit, not awaited by anyone: outbox releases,
-    /// dead letters and inbox acknowledgements.
-    struct Housekeeping: Sendable {
-        var releases: [MessageID] = []
-        var deadLetters: [DeadLetter] = []
-        var inboxAcks: [InboxAck] = []
-
-        var isEmpty: Bool { releases.isEmpty && deadLetters.isEmpty && inboxAcks.isEmpty }
-
-        /// `earlier` goes first (a failed commit's leftovers before what queued since).
-        mutating func prepend(_ earlier: Housekeeping) {
-            releases = earlier.releases + releases
-            deadLetters = earlier.deadLetters + deadLetters
-            inboxAcks = earlier.inboxAcks + inboxAcks
-        }
-    }
-
     /// Rows one transaction produced: per append call, per record; plus what the WAL grew by.
     struct Committed: Sendable {
         var outcomes: [[AppendOutcome]]
@@ -86,7 +69,7 @@ final class SQLiteBatchWriter: @unchecked Sendable {
     /// Commits the batch (one inner array per append call) in one transaction. New rows get
     /// consecutive seqs from `firstSeq`; a uuid already logged, or seen earlier in the batch, is
     /// `.duplicate`. On failure the transaction is rolled back and nothing of the batch is logged.
-    func commit(_ batch: [[LogRecord]], firstSeq: Int64, housekeeping: Housekeeping = Housekeeping()) async throws -> Committed {
+    func commit(_ batch: [[LogRecord]], firstSeq: Int64, housekeeping: LogHousekeeping = LogHousekeeping()) async throws -> Committed {
         try await threadPool.runIfActive { [self] in
             try self.commitNow(batch, firstSeq: firstSeq, housekeeping: housekeeping)
         }
@@ -102,7 +85,7 @@ final class SQLiteBatchWriter: @unchecked Sendable {
         }
     }
 
-    private func commitNow(_ batch: [[LogRecord]], firstSeq: Int64, housekeeping: Housekeeping) throws -> Committed {
+    private func commitNow(_ batch: [[LogRecord]], firstSeq: Int64, housekeeping: LogHousekeeping) throws -> Committed {
         var seq = firstSeq
         var walBytes = 0
         var outcomes: [[AppendOutcome]] = []
@@ -132,7 +115,7 @@ final class SQLiteBatchWriter: @unchecked Sendable {
                     }
                     try writeInbox(record)
                     let envelope = record.envelope
-                    for subject in SQLiteMessageSQL.distinctSubjects(of: envelope) {
+                    for subject in envelope.distinctSubjects {
                         try bind(insertSubject, 1, text: subject)
                         try bind(insertSubject, 2, int: envelope.originTS.microseconds)
                         try bind(insertSubject, 3, int: seq)

@@ -14,19 +14,6 @@ enum SQLiteMessageSQL {
         var record: LogRecord
     }
 
-    /// Sender and recipients, each once: a recipient list may name someone twice, and the primary
-    /// key allows one row per subject and message.
-    static func distinctSubjects(of envelope: Envelope) -> [String] {
-        let subjects = envelope.subjects
-        if subjects.count <= 8 {
-            var distinct: [String] = []
-            for subject in subjects where !distinct.contains(subject) { distinct.append(subject) }
-            return distinct
-        }
-        var seen: Set<String> = []
-        return subjects.filter { seen.insert($0).inserted }
-    }
-
     static func uuidData(_ id: MessageID) -> SQLiteData {
         withUnsafeBytes(of: id.uuid.uuid) { .blob(ByteBuffer(bytes: $0)) }
     }

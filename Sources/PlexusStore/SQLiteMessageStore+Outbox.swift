@@ -52,7 +52,7 @@ extension SQLiteMessageStore {
                       let hops = row.column("hop_count")?.integer, let targets = row.column("targets")?.string,
                       case .blob(let body)? = row.column("body")
                 else { throw StoreError(.corrupt, "an outbox row has a missing or malformed column: \(row)") }
-                return OutboxEntry(messageID: id, hopCount: UInt8(clamping: hops), targets: Self.targets(targets),
+                return OutboxEntry(messageID: id, hopCount: UInt8(clamping: hops), targets: RouteTarget.list(from: targets),
                                    json: Array(buffer: body))
             }
         }
@@ -67,15 +67,8 @@ extension SQLiteMessageStore {
                       let targets = row.column("targets")?.string
                 else { throw StoreError(.corrupt, "a dead_letters row has a missing or malformed column: \(row)") }
                 let body: [UInt8]? = if case .blob(let b)? = row.column("body") { Array(buffer: b) } else { nil }
-                return DeadLetter(messageID: id, at: Timestamp(microseconds: Int64(at)), reason: reason, targets: Self.targets(targets), json: body)
+                return DeadLetter(messageID: id, at: Timestamp(microseconds: Int64(at)), reason: reason, targets: RouteTarget.list(from: targets), json: body)
             }
         }
-    }
-
-    /// Targets are stored space-separated (ids hold no spaces); a row extended by a later
-    /// append may name one twice.
-    static func targets(_ text: String) -> [RouteTarget] {
-        var seen = Set<RouteTarget>()
-        return text.split(separator: " ").compactMap { RouteTarget(String($0)) }.filter { seen.insert($0).inserted }
     }
 }

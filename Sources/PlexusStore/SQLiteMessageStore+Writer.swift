@@ -48,13 +48,13 @@ extension SQLiteMessageStore {
 
     /// The next batch of queued appends, waiting while the queue is empty; nil once the store is
     /// closed and the queue drained.
-    private func nextBatch() async -> ([PendingAppend], SQLiteBatchWriter.Housekeeping)? {
+    private func nextBatch() async -> ([PendingAppend], LogHousekeeping)? {
         while true {
-            enum Step { case batch([PendingAppend], SQLiteBatchWriter.Housekeeping), finished, wait }
+            enum Step { case batch([PendingAppend], LogHousekeeping), finished, wait }
             let step: Step = state.withLock { state in
                 if !state.pending.isEmpty || !state.housekeeping.isEmpty {
                     let housekeeping = state.housekeeping
-                    state.housekeeping = SQLiteBatchWriter.Housekeeping()
+                    state.housekeeping = LogHousekeeping()
                     return .batch(state.takeBatch(maxRows: options.maxBatchRows), housekeeping)
                 }
                 return state.closed ? .finished : .wait

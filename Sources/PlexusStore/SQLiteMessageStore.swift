@@ -40,7 +40,7 @@ public final class SQLiteMessageStore: MessageStore {
         var closed = false
         var pending: [PendingAppend] = []
         /// Outbox releases, dead letters and inbox acks, written with the next commit.
-        var housekeeping = SQLiteBatchWriter.Housekeeping()
+        var housekeeping = LogHousekeeping()
         /// The writer task, suspended because the queue was empty.
         var writerWakeup: CheckedContinuation<Void, Never>?
         var writerTask: Task<Void, Never>?

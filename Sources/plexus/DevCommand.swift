@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PlexusNode
+import PlexusPostgres
 
 /// `plexus dev`: one node with embedded defaults, nothing to install or configure.
 struct DevCommand: AsyncParsableCommand {
@@ -33,6 +34,9 @@ struct DevCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Bridge this local NATS (nats://host:4222): ingest from subject MESSAGES, publish each delivered message to subject = its topic.")
     var nats: String?
 
+    @Option(name: .long, help: "Log to this PostgreSQL (postgres://user:pass@host:5432/db) instead of SQLite; a local spool takes messages while it is down.")
+    var postgres: String?
+
     @Option(name: .long, help: "Run a small local mesh of this many nodes in one process (ports count up from --http-port and --mesh-port).")
     var nodes: Int = 1
 
@@ -51,6 +55,12 @@ struct DevCommand: AsyncParsableCommand {
             config.edges.redis = edge
         }
         if let nats { config.edges.nats = NATSEdgeConfiguration(servers: [nats]) }
+        if let postgres {
+            config.store.kind = .postgres
+            var store = PostgresStoreConfiguration(url: postgres)
+            store.spoolPath = ""  // set to <data_dir>/postgres-spool.sqlite when the node opens it
+            config.store.postgres = store
+        }
         if nodes > 1 {
             try await DevMesh(base: config, count: nodes).run()
             return
@@ -60,7 +70,7 @@ struct DevCommand: AsyncParsableCommand {
         try await NodeRunner.run(config) { port in
             let base = "http://\(host):\(port)"
             print("""
-            plexus node '\(frozen.name)' is listening on \(base) (WebSocket ws://\(host):\(port)), log at \(frozen.databasePath)
+            plexus node '\(frozen.name)' is listening on \(base) (WebSocket ws://\(host):\(port)), log at \(frozen.store.kind == .postgres ? frozen.store.postgres?.redactedURL ?? "" : frozen.databasePath)
 
               send:   curl -s -X POST \(base)/v1/messages -H 'content-type: application/json' \\
                         -d '{"topic": "agents.alpha.events", "source_subject_id": "alpha", "data": {"hello": "world"}}'

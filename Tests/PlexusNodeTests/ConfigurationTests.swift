@@ -34,6 +34,33 @@ import Testing
         #expect(config.logLevel == "debug")
     }
 
+    @Test func postgresStoreLoads() throws {
+        let config = try NodeConfiguration.load(yaml: """
+            store:
+              kind: postgres
+              url: postgres://plexus:secret@db.internal:5432/audit?sslmode=require
+              schema: plexus_eu1
+              partitioning: native
+              retention_days: 90
+              partitions_ahead: 7
+              max_batch_rows: 5000
+              spool: true
+              spool_limit: 200000
+            """)
+        #expect(config.store.kind == .postgres)
+        let postgres = try #require(config.store.postgres)
+        #expect(postgres.schema == "plexus_eu1")
+        #expect(postgres.partitioning == .native)
+        #expect(postgres.retentionDays == 90)
+        #expect(postgres.partitionsAhead == 7)
+        #expect(postgres.maxBatchRows == 5_000)
+        #expect(postgres.spoolPath != nil)
+        #expect(postgres.spoolLimit == 200_000)
+        #expect(postgres.redactedURL == "postgres://plexus:***@db.internal:5432/audit?sslmode=require")
+        let unspooled = try NodeConfiguration.load(yaml: "store:\n  kind: postgres\n  url: postgres://u@h/db\n  spool: false\n")
+        #expect(unspooled.store.postgres?.spoolPath == nil)
+    }
+
     @Test func emptyFileGivesDefaults() throws {
         #expect(try NodeConfiguration.load(yaml: "") == NodeConfiguration())
     }
@@ -44,6 +71,11 @@ import Testing
         ("http:\n  port: seventy\n", "http.port", 2),
         ("http:\n  port: 70000\n", "http.port", nil),
         ("store:\n  kind: oracle\n", "store.kind", 2),
+        ("store:\n  kind: postgres\n", "store.url", nil),
+        ("store:\n  url: postgres://u@h/db\n", "store.url", 2),
+        ("store:\n  schema: x\n", "store.schema", 2),
+        ("store:\n  kind: postgres\n  url: postgres://u@h/db\n  partitioning: weekly\n", "store.partitioning", 4),
+        ("store:\n  kind: postgres\n  url: mysql://u@h/db\n", "store", nil),
         ("log_level: loud\n", "log_level", 1),
         ("limits: 5\n", "limits", 1),
         ("http: [1, 2\n", "(document)", nil),

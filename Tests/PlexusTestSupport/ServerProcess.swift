@@ -62,6 +62,9 @@ public final class ServerProcess: @unchecked Sendable {
         throw Failure("\(executable) on port \(port) did not listen within 30 s: \(logTail())")
     }
 
+    /// The running server's process id, if it runs.
+    public var processIdentifier: Int32? { process?.processIdentifier }
+
     /// SIGKILL: the server vanishes without closing anything gracefully.
     public func kill9() {
         guard let process, process.isRunning else { return }

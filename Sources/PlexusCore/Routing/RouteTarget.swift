@@ -18,6 +18,13 @@ public enum RouteTarget: Sendable, Hashable, Comparable, CustomStringConvertible
         else { return nil }
     }
 
+    /// Targets stored space-separated (ids hold no spaces), each once: a row extended by a later
+    /// append may name one twice.
+    public static func list(from text: some StringProtocol) -> [RouteTarget] {
+        var seen = Set<RouteTarget>()
+        return text.split(separator: " ").compactMap { RouteTarget(String($0)) }.filter { seen.insert($0).inserted }
+    }
+
     public static func < (a: RouteTarget, b: RouteTarget) -> Bool { a.description < b.description }
 }
 

@@ -2,14 +2,15 @@ import PlexusCore
 import PlexusStore
 import Testing
 
-@Suite("SQLiteMessageStore in log order")
-struct SQLiteMessageStoreSequenceTests {
-    @Test func readsInCommitOrderFromACursor() async throws {
+@Suite("MessageStore in log order")
+/// One suite, two stores: every test runs against SQLite and PostgreSQL.
+struct MessageStoreSequenceTests {
+    @Test(arguments: StoreKind.allCases) func readsInCommitOrderFromACursor(kind: StoreKind) async throws {
         var factory = RecordFactory()
         // Origin times out of order on purpose: log order is commit order, not origin_ts.
         let first = try [factory.record(at: 9), factory.record(at: 1)]
         let second = try [factory.record(at: 5, role: .relay), factory.record(at: 2)]
-        try await withStore { store, _ in
+        try await withStore(kind) { store, _ in
             #expect(try await store.lastSequence() == 0)
             #expect(try await store.messages(after: 0, limit: 10).isEmpty)
             _ = try await store.append(first)

@@ -2,17 +2,18 @@ import PlexusCore
 import PlexusStore
 import Testing
 
-@Suite("SQLiteMessageStore queries")
-struct SQLiteMessageStoreQueryTests {
+@Suite("MessageStore queries")
+/// One suite, two stores: every test runs against SQLite and PostgreSQL.
+struct MessageStoreQueryTests {
     private func ids(_ page: MessagePage) -> [MessageID] { page.messages.map(\.messageID) }
 
-    @Test func queryBySubjectMatchesSenderAndRecipients() async throws {
+    @Test(arguments: StoreKind.allCases) func queryBySubjectMatchesSenderAndRecipients(kind: StoreKind) async throws {
         var factory = RecordFactory()
         let m1 = try factory.record(at: 1, from: "alice", to: ["bob"])
         let m2 = try factory.record(at: 2, from: "carol", to: ["alice", "dave"])
         let m3 = try factory.record(at: 3, from: "bob", to: ["carol", "carol", "bob"])
         let m4 = try factory.record(at: 4, from: nil, to: [])
-        try await withStore { store, _ in
+        try await withStore(kind) { store, _ in
             _ = try await store.append([m1, m2, m3, m4])
             let alice = try await store.query(MessageQuery(subject: "alice"))
             #expect(ids(alice) == [m2, m1].map(\.envelope.messageID))
@@ -26,7 +27,7 @@ struct SQLiteMessageStoreQueryTests {
         }
     }
 
-    @Test func queryByLiteralTopic() async throws {
+    @Test(arguments: StoreKind.allCases) func queryByLiteralTopic(kind: StoreKind) async throws {
         var factory = RecordFactory()
         let records = [
             try factory.record(at: 1, topic: "a.b"),
@@ -34,14 +35,14 @@ struct SQLiteMessageStoreQueryTests {
             try factory.record(at: 3, topic: "a.b"),
             try factory.record(at: 4, topic: "a.bc"),
         ]
-        try await withStore { store, _ in
+        try await withStore(kind) { store, _ in
             _ = try await store.append(records)
             let page = try await store.query(MessageQuery(topic: try TopicPattern("a.b")))
             #expect(ids(page) == [records[2], records[0]].map(\.envelope.messageID))
         }
     }
 
-    @Test func queryByWildcardTopics() async throws {
+    @Test(arguments: StoreKind.allCases) func queryByWildcardTopics(kind: StoreKind) async throws {
         var factory = RecordFactory()
         let topics = ["a.b.c", "a.x.c", "a.b.d", "a.b", "b.b.c", "a.b.c.d", "a", "ab.x.c", "a.c", "a.x.y.c",
                       "q?.[x].c", "qq.[x].c", "q?.x.c", "q?.[x].d.c"]
@@ -50,7 +51,7 @@ struct SQLiteMessageStoreQueryTests {
             let pattern = try TopicPattern(pattern)
             return records.reversed().filter { pattern.matches($0.envelope.topic) }.map(\.envelope.messageID)
         }
-        try await withStore { store, _ in
+        try await withStore(kind) { store, _ in
             _ = try await store.append(records)
             for pattern in ["a.*.c", "a.>", "*.b.c", ">", "a.*", "*", "a.b.>", "*.*.c", "q?.[x].*", "q?.*.c", "*.[x].>"] {
                 let page = try await store.query(MessageQuery(topic: try TopicPattern(pattern)))
@@ -61,14 +62,14 @@ struct SQLiteMessageStoreQueryTests {
         }
     }
 
-    @Test func wildcardQueryScansPastManyNonMatchingRows() async throws {
+    @Test(arguments: StoreKind.allCases) func wildcardQueryScansPastManyNonMatchingRows(kind: StoreKind) async throws {
         var factory = RecordFactory()
         var records = try (0..<5).map { try factory.record(at: Int64($0), topic: "a.m\($0).c") }
         // Newer rows that SQL's GLOB pre-filter lets through (`*` spans dots) but the NATS
         // pattern rejects, more than one SQL page of them, and rows GLOB rejects outright.
         records += try (0..<700).map { try factory.record(at: 100 + Int64($0), topic: "a.n\($0).q.c") }
         records += try (0..<300).map { try factory.record(at: 1_000 + Int64($0), topic: "a.n\($0).z") }
-        try await withStore { store, _ in
+        try await withStore(kind) { store, _ in
             _ = try await store.append(records)
             var query = MessageQuery(topic: try TopicPattern("a.*.c"), limit: 2)
             var seen: [MessageID] = []
@@ -109,10 +110,10 @@ struct SQLiteMessageStoreQueryTests {
         }
     }
 
-    @Test func sinceIsInclusiveAndUntilExclusive() async throws {
+    @Test(arguments: StoreKind.allCases) func sinceIsInclusiveAndUntilExclusive(kind: StoreKind) async throws {
         var factory = RecordFactory()
         let records = try (0..<10).map { try factory.record(at: Int64($0), from: "s", to: ["t"]) }
-        try await withStore { store, _ in
+        try await withStore(kind) { store, _ in
             _ = try await store.append(records)
             let since = records[3].envelope.originTS
             let until = records[7].envelope.originTS
@@ -125,7 +126,7 @@ struct SQLiteMessageStoreQueryTests {
         }
     }
 
-    @Test(arguments: [
+    @Test(arguments: StoreKind.allCases, [
         MessageQuery(limit: 10),
         MessageQuery(subject: "bob", limit: 7),
         MessageQuery(topic: try! TopicPattern("a.b"), limit: 10),
@@ -134,7 +135,7 @@ struct SQLiteMessageStoreQueryTests {
         MessageQuery(limit: 257),
         MessageQuery(limit: 1_000),
     ])
-    func pagingWalksEveryRowOnceInOrder(base: MessageQuery) async throws {
+    func pagingWalksEveryRowOnceInOrder(kind: StoreKind, base: MessageQuery) async throws {
         var factory = RecordFactory()
         // Several messages share an origin_ts, so the seq tie-break is exercised; appended out of
         // time order, so seq order differs from time order.
@@ -144,7 +145,7 @@ struct SQLiteMessageStoreQueryTests {
             let topic = index % 3 == 0 ? "a.b" : (index % 3 == 1 ? "a.c" : "b.c")
             records.append(try factory.record(at: ts, topic: topic, from: "s\(index % 4)", to: index % 2 == 0 ? ["bob"] : []))
         }
-        try await withStore { store, _ in
+        try await withStore(kind) { store, _ in
             let outcomes = try await store.append(records)
             let seqOf = Dictionary(uniqueKeysWithValues: zip(records.map(\.envelope.messageID), outcomes.compactMap(\.seq)))
             let expected = records
@@ -173,10 +174,10 @@ struct SQLiteMessageStoreQueryTests {
         }
     }
 
-    @Test func exactlyLimitRowsLeavesNoCursor() async throws {
+    @Test(arguments: StoreKind.allCases) func exactlyLimitRowsLeavesNoCursor(kind: StoreKind) async throws {
         var factory = RecordFactory()
         let records = try (0..<4).map { try factory.record(at: Int64($0)) }
-        try await withStore { store, _ in
+        try await withStore(kind) { store, _ in
             _ = try await store.append(records)
             let page = try await store.query(MessageQuery(limit: 4))
             #expect(page.messages.count == 4)

@@ -2,16 +2,17 @@ import PlexusCore
 import PlexusStore
 import Testing
 
-@Suite("SQLiteMessageStore appends")
-struct SQLiteMessageStoreAppendTests {
-    @Test func appendedRecordsReadBackByteForByte() async throws {
+@Suite("MessageStore appends")
+/// One suite, two stores: every test runs against SQLite and PostgreSQL.
+struct MessageStoreAppendTests {
+    @Test(arguments: StoreKind.allCases) func appendedRecordsReadBackByteForByte(kind: StoreKind) async throws {
         var factory = RecordFactory()
         let records = [
             try factory.record(at: 1, to: ["bob"], data: ["n": 1, "s": "ünïcødé", "a": [true, nil, 2.5]]),
             try factory.record(at: 2, topic: "a.b.c", from: nil, role: .relay),
             try factory.record(at: 3, role: .destination),
         ]
-        try await withStore { store, _ in
+        try await withStore(kind) { store, _ in
             let outcomes = try await store.append(records)
             #expect(outcomes == [.stored(seq: 1), .stored(seq: 2), .stored(seq: 3)])
             for (record, outcome) in zip(records, outcomes) {
@@ -28,20 +29,20 @@ struct SQLiteMessageStoreAppendTests {
         }
     }
 
-    @Test func emptyAppendStoresNothing() async throws {
-        let (outcomes, count) = try await withStore { store, _ in
+    @Test(arguments: StoreKind.allCases) func emptyAppendStoresNothing(kind: StoreKind) async throws {
+        let (outcomes, count) = try await withStore(kind) { store, _ in
             (try await store.append([]), try await store.count())
         }
         #expect(outcomes == [])
         #expect(count == 0)
     }
 
-    @Test func duplicatesWithinAndAcrossCallsAreStoredOnce() async throws {
+    @Test(arguments: StoreKind.allCases) func duplicatesWithinAndAcrossCallsAreStoredOnce(kind: StoreKind) async throws {
         var factory = RecordFactory()
         let a = try factory.record(at: 1)
         let b = try factory.record(at: 2)
         let c = try factory.record(at: 3)
-        try await withStore { store, _ in
+        try await withStore(kind) { store, _ in
             let first = try await store.append([a, b, a])
             #expect(first == [.stored(seq: 1), .stored(seq: 2), .duplicate])
             let second = try await store.append([b, c, c, a])
@@ -55,7 +56,7 @@ struct SQLiteMessageStoreAppendTests {
         }
     }
 
-    @Test func concurrentAppendersAreAllStoredWithUniqueSeqs() async throws {
+    @Test(arguments: StoreKind.allCases) func concurrentAppendersAreAllStoredWithUniqueSeqs(kind: StoreKind) async throws {
         var factory = RecordFactory()
         var calls: [[LogRecord]] = []
         for caller in 0..<50 {
@@ -66,7 +67,7 @@ struct SQLiteMessageStoreAppendTests {
             calls.append(records)
         }
         // Small batches, so the 50 callers are spread over several group commits.
-        try await withStore(options: SQLiteStoreOptions(maxBatchRows: 700)) { store, _ in
+        try await withStore(kind, maxBatchRows: 700) { store, _ in
             let results = try await withThrowingTaskGroup(of: [AppendOutcome].self) { group in
                 for records in calls {
                     group.addTask { try await store.append(records) }
@@ -95,10 +96,10 @@ struct SQLiteMessageStoreAppendTests {
         }
     }
 
-    @Test func concurrentDuplicateAppendsStoreEachMessageOnce() async throws {
+    @Test(arguments: StoreKind.allCases) func concurrentDuplicateAppendsStoreEachMessageOnce(kind: StoreKind) async throws {
         var factory = RecordFactory()
         let records = try (0..<20).map { try factory.record(at: Int64($0)) }
-        try await withStore { store, _ in
+        try await withStore(kind) { store, _ in
             let results = try await withThrowingTaskGroup(of: [AppendOutcome].self) { group in
                 for _ in 0..<10 {
                     group.addTask { try await store.append(records) }
@@ -115,10 +116,10 @@ struct SQLiteMessageStoreAppendTests {
         }
     }
 
-    @Test func oneCallLargerThanABatchCommitsWhole() async throws {
+    @Test(arguments: StoreKind.allCases) func oneCallLargerThanABatchCommitsWhole(kind: StoreKind) async throws {
         var factory = RecordFactory()
         let records = try (0..<250).map { try factory.record(at: Int64($0), to: ["x", "y"]) }
-        try await withStore(options: SQLiteStoreOptions(maxBatchRows: 50)) { store, _ in
+        try await withStore(kind, maxBatchRows: 50) { store, _ in
             let outcomes = try await store.append(records)
             #expect(outcomes.compactMap(\.seq) == Array(1...250))
             #expect(try await store.count() == 250)

@@ -1,0 +1,204 @@
+import Foundation
+import Logging
+import PlexusCore
+import PlexusStore
+import PostgresNIO
+
+/// One group commit in PostgreSQL: one transaction, a fixed handful of round trips whatever the
+/// batch size.
+///
+/// 1. housekeeping (outbox releases, dead letters, inbox acks), set-based with `unnest`;
+/// 2. one lookup of the batch's uuids in `plexus_log` (dedupe and relay→destination promotion);
+/// 3. COPY of the new rows into `message_exchange`, `message_subjects` and `plexus_log`;
+/// 4. outbox and inbox rows; COMMIT.
+///
+/// Dedupe by lookup is safe because one writer owns the schema (the store holds an advisory lock
+/// on this connection), so no other transaction can add a uuid between the lookup and the COPY.
+struct PostgresBatchWriter {
+    let connection: PostgresConnection
+    let logger: Logger
+
+    struct Committed: Sendable {
+        var outcomes: [[AppendOutcome]]
+        var nextSeq: Int64
+    }
+
+    /// Commits the batch (one inner array per append call). New rows get consecutive seqs from
+    /// `firstSeq`. `refusals` names records to dead-letter instead of logging (found by a
+    /// message-by-message retry after the server refused a value). On any failure the transaction
+    /// is rolled back and nothing of the batch is written.
+    func commit(
+        _ batch: [[LogRecord]], firstSeq: Int64, housekeeping: LogHousekeeping, refusals: [MessageID: String] = [:]
+    ) async throws -> Committed {
+        try await query("BEGIN")
+        do {
+            let committed = try await write(batch, firstSeq: firstSeq, housekeeping: housekeeping, refusals: refusals)
+            try await query("COMMIT")
+            return committed
+        } catch {
+            if !connection.isClosed { _ = try? await connection.query("ROLLBACK", logger: logger) }
+            throw error
+        }
+    }
+
+    private func write(
+        _ batch: [[LogRecord]], firstSeq: Int64, housekeeping: LogHousekeeping, refusals: [MessageID: String]
+    ) async throws -> Committed {
+        var plan = Plan(firstSeq: firstSeq)
+        var deadLetters = housekeeping.deadLetters
+        // What the log already has of this batch's messages.
+        let ids = Array(Set(batch.joined().map(\.envelope.messageID.uuid)))
+        for try await (uuid, role) in try await query(
+            "SELECT message_uuid, node_role FROM plexus_log WHERE message_uuid = ANY(\(ids))"
+        ).decode((UUID, String).self) {
+            plan.known[MessageID(uuid)] = LogRole(rawValue: role) ?? .origin
+        }
+        for records in batch {
+            plan.outcomes.append(records.map { record in
+                if let reason = refusals[record.envelope.messageID] ?? PostgresCopyRows.refusal(of: record) {
+                    deadLetters.append(DeadLetter(
+                        messageID: record.envelope.messageID, at: record.envelope.ackTS ?? record.envelope.originTS,
+                        reason: reason, targets: record.outbox, json: record.json
+                    ))
+                    return .refused(reason: reason)
+                }
+                return plan.add(record)
+            })
+        }
+
+        if !housekeeping.releases.isEmpty {
+            try await query(
+                "DELETE FROM plexus_outbox WHERE message_uuid = ANY(\(housekeeping.releases.map(\.uuid)))")
+        }
+        if !deadLetters.isEmpty { try await insert(deadLetters) }
+        if !housekeeping.inboxAcks.isEmpty {
+            try await query("""
+                DELETE FROM plexus_inbox i USING unnest(\(housekeeping.inboxAcks.map(\.subject))::text[], \(housekeeping.inboxAcks.map(\.messageID.uuid))::uuid[]) AS a(s, u)
+                WHERE i.subject_id = a.s AND i.message_uuid = a.u
+                """)
+        }
+        if !plan.promotions.isEmpty {
+            let promoted = plan.promotions.map(\.uuid)
+            try await query("""
+                UPDATE message_exchange m SET node_role = 'destination' FROM plexus_log l
+                WHERE l.message_uuid = ANY(\(promoted)) AND m.origin_ts = l.origin_ts AND m.seq = l.seq
+                """)
+            try await query(
+                "UPDATE plexus_log SET node_role = 'destination' WHERE message_uuid = ANY(\(promoted))")
+        }
+        if !plan.rows.isEmpty {
+            try await copy("message_exchange", PostgresCopyRows.messageColumns, PostgresCopyRows.messages(plan.rows))
+            try await copy("message_subjects", PostgresCopyRows.subjectColumns, PostgresCopyRows.subjects(plan.rows))
+            try await copy("plexus_log", PostgresCopyRows.logColumns, PostgresCopyRows.log(plan.rows))
+        }
+        if !plan.outbox.isEmpty {
+            let entries = plan.outbox.values.sorted { $0.order < $1.order }
+            try await query("""
+                INSERT INTO plexus_outbox (message_uuid, hop_count, targets, enqueued_at, envelope)
+                SELECT u, h, t, e::timestamptz, b FROM unnest(\(entries.map(\.id.uuid))::uuid[], \(entries.map { Int16($0.hopCount) })::int2[],
+                    \(entries.map(\.targets))::text[], \(entries.map(\.enqueuedAt))::text[], \(entries.map(\.json))::text[]) AS o(u, h, t, e, b)
+                ON CONFLICT (message_uuid) DO UPDATE SET targets = plexus_outbox.targets || ' ' || excluded.targets
+                """)
+        }
+        if !plan.inbox.isEmpty {
+            try await query("""
+                INSERT INTO plexus_inbox (subject_id, message_uuid, seq)
+                SELECT a.s, l.message_uuid, l.seq FROM unnest(\(plan.inbox.map(\.subject))::text[], \(plan.inbox.map(\.messageID.uuid))::uuid[]) AS a(s, u)
+                JOIN plexus_log l ON l.message_uuid = a.u
+                ON CONFLICT DO NOTHING
+                """)
+        }
+        return Committed(outcomes: plan.outcomes, nextSeq: plan.nextSeq)
+    }
+
+    private func insert(_ letters: [DeadLetter]) async throws {
+        try await query("""
+            INSERT INTO plexus_dead_letters (message_uuid, at, reason, targets, envelope)
+            SELECT u, a::timestamptz, r, t, NULLIF(b, '') FROM unnest(\(letters.map(\.messageID.uuid))::uuid[],
+                \(letters.map(\.at.rfc3339))::text[], \(letters.map(\.reason))::text[],
+                \(letters.map { $0.targets.map(\.description).joined(separator: " ") })::text[],
+                \(letters.map { $0.json.map { String(decoding: $0, as: UTF8.self) } ?? "" })::text[]) AS d(u, a, r, t, b)
+            """)
+    }
+
+    /// A query on the writer connection, refused at once when the connection is closed:
+    /// postgres-nio writes a query to a closed channel without a promise, so its answer never
+    /// comes and the caller would wait forever (seen when the server was killed between two
+    /// statements of a transaction).
+    @discardableResult
+    private func query(_ query: PostgresQuery) async throws -> PostgresRowSequence {
+        try PostgresConnectionLost.check(connection)
+        return try await connection.query(query, logger: logger)
+    }
+
+    private func copy(_ table: String, _ columns: [String], _ data: ByteBuffer) async throws {
+        try PostgresConnectionLost.check(connection)
+        try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
+            try await writer.write(data)
+        }
+    }
+
+    /// What the batch writes, decided in memory before any row is sent.
+    struct Plan {
+        struct Outbox {
+            var order: Int
+            var id: MessageID
+            var hopCount: UInt8
+            var targets: String
+            var enqueuedAt: String
+            var json: String
+        }
+
+        var nextSeq: Int64
+        /// Roles of the messages the log has (before this batch) or this batch adds.
+        var known: [MessageID: LogRole] = [:]
+        var rows: [PostgresCopyRows.Row] = []
+        /// Index in `rows` of each message new in this batch.
+        var rowIndex: [MessageID: Int] = [:]
+        var promotions: [MessageID] = []
+        var outbox: [MessageID: Outbox] = [:]
+        var inbox: [InboxAck] = []
+        var outcomes: [[AppendOutcome]] = []
+
+        init(firstSeq: Int64) { nextSeq = firstSeq }
+
+        /// The same rules as the SQLite log's writer: outbox targets are taken also for a
+        /// duplicate; a destination record promotes a logged relay row and queues its inbox.
+        mutating func add(_ record: LogRecord) -> AppendOutcome {
+            let id = record.envelope.messageID
+            if !record.outbox.isEmpty { hold(record) }
+            guard let role = known[id] else {
+                known[id] = record.role
+                rowIndex[id] = rows.count
+                rows.append(PostgresCopyRows.Row(seq: nextSeq, record: record))
+                nextSeq += 1
+                queueInbox(record)
+                return .stored(seq: nextSeq - 1)
+            }
+            guard record.role == .destination, role == .relay else { return .duplicate }
+            known[id] = .destination
+            if let index = rowIndex[id] { rows[index].record.role = .destination } else { promotions.append(id) }
+            queueInbox(record)
+            return .promoted
+        }
+
+        private mutating func queueInbox(_ record: LogRecord) {
+            for subject in record.inbox { inbox.append(InboxAck(subject: subject, messageID: record.envelope.messageID)) }
+        }
+
+        private mutating func hold(_ record: LogRecord) {
+            let id = record.envelope.messageID
+            let targets = record.outbox.map(\.description).joined(separator: " ")
+            if var entry = outbox[id] {
+                entry.targets += " " + targets
+                outbox[id] = entry
+                return
+            }
+            outbox[id] = Outbox(
+                order: outbox.count, id: id, hopCount: record.hopCount, targets: targets,
+                enqueuedAt: (record.envelope.ackTS ?? record.envelope.originTS).rfc3339,
+                json: String(decoding: record.json, as: UTF8.self)
+            )
+        }
+    }
+}

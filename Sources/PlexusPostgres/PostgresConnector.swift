@@ -1,0 +1,137 @@
+import Logging
+import NIOCore
+import PlexusCore
+import PlexusStore
+import PostgresNIO
+import Synchronization
+
+/// Opening connections to the configured database, and the writer's link: a connection that
+/// has migrated the schema, holds the schema's writer lock and knows the next seq.
+struct PostgresConnector: Sendable {
+    let configuration: PostgresStoreConfiguration
+    let connection: PostgresConnection.Configuration
+    let logger: Logger
+    /// Connection ids for postgres-nio's log metadata.
+    private static let ids = Atomic<Int>(0)
+
+    init(configuration: PostgresStoreConfiguration, logger: Logger) throws {
+        self.configuration = configuration
+        do { connection = try configuration.connectionConfiguration() } catch {
+            throw StoreError(.ioFailure, error.description)
+        }
+        self.logger = logger
+    }
+
+    /// A plain connection with the schema as its search path.
+    func connect() async throws -> PostgresConnection {
+        let id = Self.ids.wrappingAdd(1, ordering: .relaxed).oldValue
+        let connection = try await PostgresConnection.connect(configuration: connection, id: id, logger: logger)
+        do {
+            try await PostgresSchema.useSchema(connection, configuration.schema)
+            return connection
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
+    /// The writer's connection, ready to commit.
+    struct Link: Sendable {
+        var connection: PostgresConnection
+        var layout: PostgresSchema.Layout
+        var nextSeq: Int64
+    }
+
+    func link(now: Timestamp) async throws -> Link {
+        let connection = try await connect()
+        do {
+            let (layout, _) = try await PostgresSchema.migrate(connection, configuration: configuration, logger: logger)
+            var locked = false
+            for try await (granted) in try await connection.query(
+                "SELECT pg_try_advisory_lock(hashtext(\(configuration.schema + ".writer")))", logger: logger
+            ).decode(Bool.self) { locked = granted }
+            guard locked else {
+                throw StoreError(.ioFailure, "another process writes the Plexus log in schema \(configuration.schema) of \(configuration.redactedURL); give each node a schema of its own")
+            }
+            let maxSeq = try await PostgresSchema.maxSeq(connection, logger: logger)
+            try await maintain(connection, layout: layout, now: now)
+            return Link(connection: connection, layout: layout, nextSeq: maxSeq + 1)
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
+    /// Day partitions ahead, and the retention: run at link time and hourly by the writer.
+    func maintain(_ connection: PostgresConnection, layout: PostgresSchema.Layout, now: Timestamp) async throws {
+        switch layout {
+        case .native:
+            try await PostgresPartitions.ensure(connection, now: now, ahead: configuration.partitionsAhead, logger: logger)
+        case .timescale:
+            if let days = configuration.retentionDays {
+                for table in PostgresPartitions.tables {
+                    try await connection.query(PostgresQuery(unsafeSQL: "SELECT add_retention_policy('\(table)', INTERVAL '\(days) days', if_not_exists => true)"), logger: logger)
+                }
+            }
+        }
+        if let days = configuration.retentionDays {
+            let cutoff = Timestamp(microseconds: now.microseconds - Int64(days) * PostgresPartitions.microsPerDay)
+            let dropped = try await PostgresPartitions.applyRetention(connection, cutoff: cutoff, native: layout == .native, logger: logger)
+            if !dropped.isEmpty {
+                logger.info("retention dropped day partitions", metadata: ["plexus.store.partitions": .string(dropped.joined(separator: ", "))])
+            }
+        }
+    }
+}
+
+/// Read connections, opened on first use and dropped when the server goes away, so reads
+/// recover by themselves after an outage.
+final class PostgresReaders: Sendable {
+    private let connector: PostgresConnector
+    private let slots: Mutex<[Task<PostgresConnection, any Error>?]>
+    private let next = Atomic<Int>(0)
+
+    init(connector: PostgresConnector, count: Int) {
+        self.connector = connector
+        self.slots = Mutex(Array(repeating: nil, count: count))
+    }
+
+    /// Runs `body` on a read connection. A connection the server dropped since its last use
+    /// (an outage, a restart) is replaced and the read tried once more, so the first read after
+    /// the database returns does not fail.
+    func with<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        let index = next.wrappingAdd(1, ordering: .relaxed).oldValue % slots.withLock { $0.count }
+        var attempt = 0
+        while true {
+            attempt += 1
+            let task = slots.withLock { slots in
+                if let task = slots[index] { return task }
+                let connector = connector
+                let task = Task { try await connector.connect() }
+                slots[index] = task
+                return task
+            }
+            do {
+                let connection = try await task.value
+                // See `PostgresBatchWriter.query`: a query on a closed connection would never return.
+                try PostgresConnectionLost.check(connection)
+                return try await body(connection)
+            } catch {
+                guard PostgresErrors.kind(of: error) == .unreachable else { throw error }
+                slots.withLock { if $0[index] == task { $0[index] = nil } }
+                if let connection = try? await task.value { try? await connection.close() }
+                if attempt >= 2 { throw error }
+            }
+        }
+    }
+
+    func close() async {
+        let tasks = slots.withLock { slots in
+            defer { slots = Array(repeating: nil, count: slots.count) }
+            return slots.compactMap { $0 }
+        }
+        for task in tasks {
+            if let connection = try? await task.value { try? await connection.close() }
+        }
+    }
+}

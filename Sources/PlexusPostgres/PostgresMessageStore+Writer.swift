@@ -1,0 +1,280 @@
+import Foundation
+import Logging
+import PlexusCore
+import PlexusStore
+import PostgresNIO
+
+/// The writer task: group commits into PostgreSQL, the spool while it is unreachable, the drain
+/// after, and hourly partition maintenance. Only this task touches the writer connection, the
+/// seq counter and the drain position.
+extension PostgresMessageStore {
+    struct Drain {
+        /// The spool's seq up to which its messages are in PostgreSQL.
+        var position: Int64 = 0
+        /// The spool's outbox and inbox, read once per drain.
+        var outbox: [MessageID: OutboxEntry]?
+        var inbox: [MessageID: [String]] = [:]
+    }
+
+    func runWriter(link start: PostgresConnector.Link?) async {
+        var link = start
+        var drain = Drain()
+        var lastAttempt = ContinuousClock.now
+        var lastMaintenance = ContinuousClock.now
+        while let (batch, housekeeping) = await nextBatch() {
+            if link == nil, ContinuousClock.now - lastAttempt >= configuration.reconnectInterval {
+                lastAttempt = ContinuousClock.now
+                link = await reconnect()
+            }
+            if !batch.isEmpty || !housekeeping.isEmpty {
+                if var current = link {
+                    do {
+                        try await commit(batch, housekeeping: housekeeping, link: &current)
+                        link = current
+                    } catch {
+                        link = nil
+                        lastAttempt = ContinuousClock.now
+                        await lost(current, error)
+                        await spoolOrFail(batch, housekeeping: housekeeping, cause: error)
+                    }
+                } else {
+                    await spoolOrFail(batch, housekeeping: housekeeping, cause: nil)
+                }
+            }
+            if var current = link, state.withLock({ $0.health.spooled > 0 }) {
+                do {
+                    try await drainChunk(&drain, link: &current)
+                    link = current
+                } catch {
+                    link = nil
+                    await lost(current, error)
+                }
+            }
+            if let current = link, ContinuousClock.now - lastMaintenance >= .seconds(3_600) {
+                lastMaintenance = ContinuousClock.now
+                do { try await connector.maintain(current.connection, layout: current.layout, now: now()) } catch {
+                    logger.warning("partition maintenance failed; retried in an hour", metadata: ["plexus.error": .string(PostgresErrors.describe(error))])
+                }
+            }
+        }
+        if let link { try? await link.connection.close() }
+    }
+
+    /// Commits one batch; a batch the server refuses a value of is retried message by message
+    /// so that only the refused message is dead-lettered. Throws only when the server is gone
+    /// (the caller spools the batch); other failures are reported to the batch's callers here.
+    private func commit(_ batch: [PendingAppend], housekeeping: LogHousekeeping, link: inout PostgresConnector.Link) async throws {
+        let writer = PostgresBatchWriter(connection: link.connection, logger: logger)
+        let records = batch.map(\.records)
+        do {
+            let committed: PostgresBatchWriter.Committed
+            do {
+                committed = try await writer.commit(records, firstSeq: link.nextSeq, housekeeping: housekeeping)
+            } catch let error where isData(error) {
+                committed = try await commitOneByOne(records, housekeeping: housekeeping, writer: writer, firstSeq: link.nextSeq)
+            }
+            link.nextSeq = committed.nextSeq
+            for (append, outcomes) in zip(batch, committed.outcomes) { append.continuation.resume(returning: outcomes) }
+        } catch let error where PostgresErrors.kind(of: error) == .unreachable {
+            throw error
+        } catch {
+            let failure = StoreError(.ioFailure, "committing \(records.joined().count) message(s) to PostgreSQL: \(PostgresErrors.describe(error))")
+            logger.error("group commit failed; appends in this batch were not logged", metadata: ["plexus.error": .string(failure.description)])
+            for append in batch { append.continuation.resume(throwing: failure) }
+            state.withLock { $0.housekeeping.prepend(housekeeping) }
+        }
+    }
+
+    private func isData(_ error: any Error) -> Bool {
+        if case .data = PostgresErrors.kind(of: error) { return true }
+        return false
+    }
+
+    /// Each record in a transaction of its own; one the server refuses is committed as a dead
+    /// letter with the server's reason. Rare (a value the up-front check does not know), so
+    /// its cost does not matter; the result is the same outcomes one commit would have given.
+    private func commitOneByOne(
+        _ batch: [[LogRecord]], housekeeping: LogHousekeeping, writer: PostgresBatchWriter, firstSeq: Int64
+    ) async throws -> PostgresBatchWriter.Committed {
+        var nextSeq = firstSeq
+        var outcomes: [[AppendOutcome]] = []
+        var pendingHousekeeping = housekeeping
+        for records in batch {
+            var call: [AppendOutcome] = []
+            for record in records {
+                let single: PostgresBatchWriter.Committed
+                do {
+                    single = try await writer.commit([[record]], firstSeq: nextSeq, housekeeping: pendingHousekeeping)
+                } catch {
+                    guard case .data(let reason) = PostgresErrors.kind(of: error) else { throw error }
+                    let refusal = "PostgreSQL refused the message: \(reason)"
+                    single = try await writer.commit([[record]], firstSeq: nextSeq, housekeeping: pendingHousekeeping,
+                                                     refusals: [record.envelope.messageID: refusal])
+                    logger.warning("message refused by PostgreSQL; dead-lettered", metadata: [
+                        "plexus.message": .stringConvertible(record.envelope.messageID), "plexus.error": .string(reason),
+                    ])
+                }
+                pendingHousekeeping = LogHousekeeping()
+                nextSeq = single.nextSeq
+                call.append(contentsOf: single.outcomes.joined())
+            }
+            outcomes.append(call)
+        }
+        return PostgresBatchWriter.Committed(outcomes: outcomes, nextSeq: nextSeq)
+    }
+
+    // MARK: Outage
+
+    private func reconnect() async -> PostgresConnector.Link? {
+        do {
+            let link = try await connector.link(now: now())
+            state.withLock { $0.health.reachable = true }
+            logger.info("PostgreSQL is reachable again", metadata: ["plexus.store.spooled": .stringConvertible(health.spooled)])
+            return link
+        } catch {
+            state.withLock { $0.health.lastError = PostgresErrors.describe(error) }
+            return nil
+        }
+    }
+
+    private func lost(_ link: PostgresConnector.Link, _ error: any Error) async {
+        let described = PostgresErrors.describe(error)
+        state.withLock {
+            $0.health.reachable = false
+            $0.health.lastError = described
+        }
+        logger.warning("PostgreSQL went away; spooling locally until it is back", metadata: ["plexus.error": .string(described)])
+        try? await link.connection.close()
+    }
+
+    /// While PostgreSQL is unreachable: into the local journal (the callers are acknowledged
+    /// once it committed), or a clear failure when there is no spool or it is full.
+    private func spoolOrFail(_ batch: [PendingAppend], housekeeping: LogHousekeeping, cause: (any Error)?) async {
+        // Releases, acks and dead letters wait in memory for PostgreSQL (releases and acks went to
+        // the spool as well, when they were made).
+        state.withLock { $0.housekeeping.prepend(housekeeping) }
+        guard !batch.isEmpty else { return }
+        let rows = batch.reduce(0) { $0 + $1.records.count }
+        let (spool, spooled) = state.withLock { ($0.spool, $0.health.spooled) }
+        let reason = cause.map { PostgresErrors.describe($0) } ?? state.withLock { $0.health.lastError } ?? "not connected"
+        guard let spool else {
+            let failure = StoreError(.ioFailure, "PostgreSQL is unreachable (\(reason)) and no spool is configured; nothing was logged")
+            for append in batch { append.continuation.resume(throwing: failure) }
+            return
+        }
+        guard spooled + rows <= configuration.spoolLimit else {
+            let failure = StoreError(.full, "PostgreSQL is unreachable and the local spool holds \(spooled) messages (limit \(configuration.spoolLimit)); retry later")
+            for append in batch { append.continuation.resume(throwing: failure) }
+            return
+        }
+        do {
+            let outcomes = try await spool.append(batch.flatMap(\.records))
+            let added = outcomes.filter(\.isNewlyLogged).count
+            state.withLock { $0.health.spooled += added }
+            var start = 0
+            for append in batch {
+                append.continuation.resume(returning: Array(outcomes[start..<(start + append.records.count)]))
+                start += append.records.count
+            }
+        } catch {
+            for append in batch { append.continuation.resume(throwing: error) }
+        }
+    }
+
+    /// Copies the next chunk of the spool into PostgreSQL, in spool order; once everything is
+    /// copied the spool is replaced by an empty one.
+    private func drainChunk(_ drain: inout Drain, link: inout PostgresConnector.Link) async throws {
+        guard let spool = state.withLock({ $0.spool }) else { return }
+        if drain.outbox == nil {
+            drain.outbox = Dictionary(try await spool.outbox().map { ($0.messageID, $0) }, uniquingKeysWith: { a, _ in a })
+            drain.inbox = Dictionary(grouping: try await spool.inbox(), by: \.messageID).mapValues { $0.map(\.subject) }
+        }
+        let stored = try await spool.messages(after: drain.position, limit: configuration.maxBatchRows)
+        guard !stored.isEmpty else {
+            try await resetSpool(spool)
+            drain = Drain()
+            return
+        }
+        let records = stored.compactMap { rebuild($0, drain) }
+        let writer = PostgresBatchWriter(connection: link.connection, logger: logger)
+        let committed: PostgresBatchWriter.Committed
+        do {
+            committed = try await writer.commit([records], firstSeq: link.nextSeq, housekeeping: LogHousekeeping())
+        } catch let error where isData(error) {
+            committed = try await commitOneByOne([records], housekeeping: LogHousekeeping(), writer: writer, firstSeq: link.nextSeq)
+        }
+        link.nextSeq = committed.nextSeq
+        drain.position = stored.last?.seq ?? drain.position
+        state.withLock { $0.health.spooled = max(0, $0.health.spooled - stored.count) }
+        logger.debug("drained spool chunk", metadata: ["plexus.store.rows": .stringConvertible(stored.count)])
+    }
+
+    /// A spooled message as the record it was appended as: its envelope parsed back from the
+    /// logged JSON (kept byte for byte), its role, and the outbox and inbox rows it still has.
+    private func rebuild(_ stored: StoredMessage, _ drain: Drain) -> LogRecord? {
+        do {
+            let value = try JSONParser.parse(stored.json, limits: JSONLimits(maxDepth: 1_000))
+            var generator = SystemRandomNumberGenerator()
+            let envelope = try EnvelopeDecoder.decode(value, limits: IngestLimits()).normalized(node: "", now: stored.originTS, rng: &generator, addHop: false)
+            let held = drain.outbox?[stored.messageID]
+            var record = LogRecord(envelope: envelope, role: stored.role, outbox: held?.targets ?? [], hopCount: held?.hopCount ?? 0)
+            record.json = stored.json
+            record.inbox = drain.inbox[stored.messageID] ?? []
+            return record
+        } catch {
+            logger.error("a spooled message cannot be read back; left in the spool file", metadata: [
+                "plexus.message": .stringConvertible(stored.messageID), "plexus.error": "\(error)",
+            ])
+            return nil
+        }
+    }
+
+    private func resetSpool(_ spool: SQLiteMessageStore) async throws {
+        let path = spool.path
+        try await spool.close()
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        let fresh = try await SQLiteMessageStore.open(path: path, logger: logger)
+        state.withLock {
+            $0.spool = fresh
+            $0.health.spooled = 0
+        }
+        logger.info("spool drained into PostgreSQL")
+    }
+
+    /// The next queued appends and housekeeping, waiting while there is none; nil once closed
+    /// and drained. While degraded it also returns empty-handed every reconnect interval, so the
+    /// writer retries the server and drains the spool without new appends arriving.
+    private func nextBatch() async -> ([PendingAppend], LogHousekeeping)? {
+        enum Step { case batch([PendingAppend], LogHousekeeping), finished, wait(timed: Bool) }
+        let step: Step = state.withLock { state in
+            if !state.pending.isEmpty || (!state.housekeeping.isEmpty && state.health.reachable) {
+                let housekeeping = state.housekeeping
+                state.housekeeping = LogHousekeeping()
+                return .batch(state.takeBatch(maxRows: configuration.maxBatchRows), housekeeping)
+            }
+            if state.closed { return .finished }
+            return .wait(timed: state.health.degraded)
+        }
+        switch step {
+        case .batch(let batch, let housekeeping):
+            return (batch, housekeeping)
+        case .finished:
+            return nil
+        case .wait(let timed):
+            let timer: Task<Void, Never>? = timed ? Task { [interval = configuration.reconnectInterval] in
+                try? await Task.sleep(for: state.withLock { $0.health.spooled > 0 && $0.health.reachable } ? .zero : interval)
+                self.wakeWriter()
+            } : nil
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let ready = state.withLock { state in
+                    if !state.pending.isEmpty || (!state.housekeeping.isEmpty && state.health.reachable) || state.closed { return true }
+                    state.writerWakeup = continuation
+                    return false
+                }
+                if ready { continuation.resume() }
+            }
+            timer?.cancel()
+            return ([], LogHousekeeping())
+        }
+    }
+}
