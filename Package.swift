@@ -177,8 +177,7 @@ let package = Package(
         .executableTarget(
             name: "plexus-bench",
             dependencies: [
-                "PlexusCore", "PlexusStore", "PlexusNode", "PlexusAPI", "PlexusIdentity", "PlexusEdge", "PlexusNATS", "PlexusRedis", "PlexusPostgres",
-                .product(name: "PostgresNIO", package: "postgres-nio"),
+                "PlexusCore", "PlexusStore", "PlexusNode", "PlexusAPI", "PlexusIdentity", "PlexusEdge", "PlexusNATS", "PlexusRedis", "PlexusPostgres", "PlexusTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"),

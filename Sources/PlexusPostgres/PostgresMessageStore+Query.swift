@@ -6,10 +6,13 @@ import PostgresNIO
 /// Newest-first pages over the log, with the same order and cursor as the SQLite log:
 /// (origin_ts DESC, seq DESC), a cursor meaning "strictly older than (origin_ts, seq)".
 ///
-/// A subject query is driven from `message_subjects` (its primary key yields one subject's rows
-/// in page order in every partition, merged newest partition first); a literal topic from the
-/// topic index; a wildcard topic narrows with a LIKE on its literal prefix and is checked
-/// exactly here, reading a little more per page.
+/// A subject query is driven from `message_subjects`: a LIMITed subquery takes one page of
+/// (origin_ts, seq) from its primary key (merged across partitions, newest first, index only),
+/// and only those rows are fetched from `message_exchange`. Written as one join, the planner
+/// cannot tell the join is one-to-one and sorts every match of the subject before the first page
+/// (115 ms instead of 2 ms for 4,000 matches). A topic on a subject query is checked here. A
+/// literal topic alone uses the topic index; a wildcard narrows with a LIKE on its literal prefix
+/// and is checked exactly here, reading a little more per page.
 extension PostgresMessageStore {
     /// Rows examined per request at most; beyond it the page ends early with a cursor where the
     /// scan stopped, as in the SQLite log.
@@ -62,7 +65,7 @@ struct PostgresQueryPlan {
 
     init(_ query: MessageQuery) {
         self.query = query
-        if let pattern = query.topic, !pattern.isLiteral {
+        if let pattern = query.topic, !pattern.isLiteral || query.subject != nil {
             filter = pattern
             for token in pattern.value.split(separator: ".", omittingEmptySubsequences: false) {
                 if token == "*" || token == ">" { break }
@@ -82,33 +85,35 @@ struct PostgresQueryPlan {
     }
 
     func sql(after cursor: QueryCursor?, limit: Int) -> PostgresQuery {
-        let time = query.subject == nil ? "m.origin_ts" : "s.origin_ts"
-        let seq = query.subject == nil ? "m.seq" : "s.seq"
-        var sql = "SELECT \(PostgresMessageStore.storedColumns) FROM "
-        sql += query.subject == nil
-            ? "message_exchange m"
-            : "message_subjects s JOIN message_exchange m ON m.origin_ts = s.origin_ts AND m.seq = s.seq"
         var binds = PostgresBindings()
-        var conditions: [String] = []
         func bind(_ value: String, cast: String = "") -> String {
             binds.append(value)
             return "$\(binds.count)\(cast)"
         }
+        let table = query.subject == nil ? "m" : "s"
+        var conditions: [String] = []
         if let subject = query.subject { conditions.append("s.subject_id = \(bind(subject))") }
-        if let pattern = query.topic {
+        if query.subject == nil, let pattern = query.topic {
             if pattern.isLiteral {
                 conditions.append("m.topic = \(bind(pattern.value))")
             } else if !prefix.isEmpty {
                 conditions.append("m.topic LIKE \(bind(Self.likePattern(prefix: prefix)))")
             }
         }
-        if let since = query.since { conditions.append("\(time) >= \(bind(since.rfc3339, cast: "::timestamptz"))") }
-        if let until = query.until { conditions.append("\(time) < \(bind(until.rfc3339, cast: "::timestamptz"))") }
+        if let since = query.since { conditions.append("\(table).origin_ts >= \(bind(since.rfc3339, cast: "::timestamptz"))") }
+        if let until = query.until { conditions.append("\(table).origin_ts < \(bind(until.rfc3339, cast: "::timestamptz"))") }
         if let cursor {
-            conditions.append("(\(time), \(seq)) < (\(bind(cursor.originTS.rfc3339, cast: "::timestamptz")), \(bind(String(cursor.seq), cast: "::int8")))")
+            conditions.append("(\(table).origin_ts, \(table).seq) < (\(bind(cursor.originTS.rfc3339, cast: "::timestamptz")), \(bind(String(cursor.seq), cast: "::int8")))")
         }
-        if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
-        sql += " ORDER BY \(time) DESC, \(seq) DESC LIMIT \(limit)"
+        let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+        let order = " ORDER BY \(table).origin_ts DESC, \(table).seq DESC"
+        var sql = "SELECT \(PostgresMessageStore.storedColumns) FROM "
+        if query.subject == nil {
+            sql += "message_exchange m" + whereClause + order + " LIMIT \(limit)"
+        } else {
+            sql += "(SELECT s.origin_ts, s.seq FROM message_subjects s" + whereClause + order + " LIMIT \(limit)) s"
+                + " JOIN message_exchange m ON m.origin_ts = s.origin_ts AND m.seq = s.seq" + order
+        }
         return PostgresQuery(unsafeSQL: sql, binds: binds)
     }
 }

@@ -100,13 +100,17 @@ public final class PostgresMessageStore: MessageStore {
         return store
     }
 
-    /// Applies pending migrations and returns (layout, version) without starting a writer.
-    public static func migrate(configuration: PostgresStoreConfiguration, logger: Logger) async throws -> (layout: String, version: Int) {
+    /// Applies pending migrations and creates the day partitions ahead (and applies the
+    /// retention), without starting a writer. Returns (layout, version).
+    public static func migrate(
+        configuration: PostgresStoreConfiguration, logger: Logger, now: @Sendable () -> Timestamp = { WallClock.now() }
+    ) async throws -> (layout: String, version: Int) {
         do { try configuration.validate() } catch { throw StoreError(.ioFailure, "postgres store: \(error.description)") }
         let connector = try PostgresConnector(configuration: configuration, logger: logger)
         let connection = try await connector.connect()
         defer { Task { try? await connection.close() } }
         let (layout, version) = try await PostgresSchema.migrate(connection, configuration: configuration, logger: logger)
+        try await connector.maintain(connection, layout: layout, now: now())
         return (layout.rawValue, version)
     }
 

@@ -22,7 +22,8 @@ final class BenchNode: Sendable {
         synchronous: SQLiteStoreOptions.Synchronous = .full,
         clientQueue: Int? = nil,
         edges: NodeConfiguration.Edges = .init(),
-        mesh: Bool = true
+        mesh: Bool = true,
+        store: NodeConfiguration.Store? = nil
     ) async throws -> BenchNode {
         let directory = try dataDir ?? TempDirectory(label)
         var config = NodeConfiguration()
@@ -31,6 +32,7 @@ final class BenchNode: Sendable {
         config.http.port = 0
         config.dataDir = directory.path
         config.store.synchronous = synchronous
+        if let store { config.store = store }
         config.logLevel = "warning"
         if let clientQueue { config.stream.clientQueue = clientQueue }
         config.edges = edges
@@ -56,9 +58,10 @@ final class BenchNode: Sendable {
         clientQueue: Int? = nil,
         edges: NodeConfiguration.Edges = .init(),
         mesh: Bool = true,
+        store: NodeConfiguration.Store? = nil,
         _ body: (BenchNode) async throws -> T
     ) async throws -> T {
-        let node = try await start(label, dataDir: dataDir, synchronous: synchronous, clientQueue: clientQueue, edges: edges, mesh: mesh)
+        let node = try await start(label, dataDir: dataDir, synchronous: synchronous, clientQueue: clientQueue, edges: edges, mesh: mesh, store: store)
         do {
             let result = try await body(node)
             await node.stop()

@@ -67,6 +67,12 @@ struct StoreBench: Sendable {
         var logger = Logger(label: "plexus.bench.store")
         logger.logLevel = .warning
         let store = try await SQLiteMessageStore.open(path: dir.file("log.sqlite"), options: options, logger: logger)
+        return try await Self.appendConcurrently(rows, into: store, tasks: tasks, batchSize: batchSize)
+    }
+
+    /// `tasks` callers append `rows` in batches of `batchSize` at once, then the store is closed.
+    /// Returns rows/s and a note; shared by the SQLite and PostgreSQL benchmarks.
+    static func appendConcurrently(_ rows: [LogRecord], into store: any MessageStore, tasks: Int, batchSize: Int) async throws -> (Double, String) {
         let batches = stride(from: 0, to: rows.count, by: batchSize).map { Array(rows[$0..<min($0 + batchSize, rows.count)]) }
         let cpu = CPUUsage.now()
         let watch = Stopwatch()

@@ -24,6 +24,11 @@ struct StoreFiller: Sendable {
         var logger = Logger(label: "plexus.bench.fill")
         logger.logLevel = .warning
         let store = try await SQLiteMessageStore.open(path: path, options: options, logger: logger)
+        return try await fill(store, rows: rows)
+    }
+
+    /// Fills an open store (closed at the end) with messages 0..<rows.
+    func fill(_ store: any MessageStore, rows: Int) async throws -> Result {
         let batches = (rows + batch - 1) / batch
         let sampleEvery = max(1, rows / 4_000)
         let factory = self.factory

@@ -1,0 +1,61 @@
+import Logging
+import NIOCore
+import PlexusCore
+import PlexusStore
+import PostgresNIO
+
+/// The benchmark's "raw COPY" limit: the rows the store would write, COPYed straight into the
+/// same tables (a freshly migrated schema, same indexes), one transaction per batch, with no
+/// group-commit queue, dedupe lookup or outbox. Encoding is done before the clock starts, so the
+/// figure is PostgreSQL's own.
+public enum PostgresRawCopyBenchmark {
+    public enum Tables: Sendable {
+        /// message_exchange, message_subjects and plexus_log: what the store writes per message.
+        case all
+        /// message_exchange alone (with its time and topic indexes).
+        case messagesOnly
+    }
+
+    /// Returns rows per second.
+    public static func run(
+        configuration: PostgresStoreConfiguration, records: [LogRecord], batchSize: Int, tables: Tables, logger: Logger
+    ) async throws -> Double {
+        let connector = try PostgresConnector(configuration: configuration, logger: logger)
+        let connection = try await connector.connect()
+        do {
+            let (layout, _) = try await PostgresSchema.migrate(connection, configuration: configuration, logger: logger)
+            try await connector.maintain(connection, layout: layout, now: records.first?.envelope.originTS ?? Timestamp(microseconds: 0))
+            var batches: [[(String, [String], ByteBuffer)]] = []
+            var seq: Int64 = 1
+            for start in stride(from: 0, to: records.count, by: batchSize) {
+                let rows = records[start..<min(start + batchSize, records.count)].map { record in
+                    defer { seq += 1 }
+                    return PostgresCopyRows.Row(seq: seq, record: record)
+                }
+                var copies = [("message_exchange", PostgresCopyRows.messageColumns, PostgresCopyRows.messages(rows))]
+                if tables == .all {
+                    copies.append(("message_subjects", PostgresCopyRows.subjectColumns, PostgresCopyRows.subjects(rows)))
+                    copies.append(("plexus_log", PostgresCopyRows.logColumns, PostgresCopyRows.log(rows)))
+                }
+                batches.append(copies)
+            }
+            let start = ContinuousClock.now
+            for copies in batches {
+                try await connection.query("BEGIN", logger: logger)
+                for (table, columns, data) in copies {
+                    try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
+                        try await writer.write(data)
+                    }
+                }
+                try await connection.query("COMMIT", logger: logger)
+            }
+            let elapsed = ContinuousClock.now - start
+            try await connection.close()
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            return Double(records.count) / seconds
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+}
