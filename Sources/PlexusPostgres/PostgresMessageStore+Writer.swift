@@ -63,7 +63,7 @@ extension PostgresMessageStore {
     /// Commits one batch; a batch the server refuses a value of is retried message by message
     /// so that only the refused message is dead-lettered. Throws only when the server is gone
     /// (the caller spools the batch); other failures are reported to the batch's callers here.
-    private func commit(_ batch: [PendingAppend], housekeeping: LogHousekeeping, link: inout PostgresConnector.Link) async throws {
+    private func commit(_ batch: [GroupCommitQueue.Pending], housekeeping: LogHousekeeping, link: inout PostgresConnector.Link) async throws {
         let writer = PostgresBatchWriter(connection: link.connection, logger: logger)
         let records = batch.map(\.records)
         do {
@@ -74,14 +74,14 @@ extension PostgresMessageStore {
                 committed = try await commitOneByOne(records, housekeeping: housekeeping, writer: writer, firstSeq: link.nextSeq)
             }
             link.nextSeq = committed.nextSeq
-            for (append, outcomes) in zip(batch, committed.outcomes) { append.continuation.resume(returning: outcomes) }
+            for (append, outcomes) in zip(batch, committed.outcomes) { append.succeed(outcomes) }
         } catch let error where PostgresErrors.kind(of: error) == .unreachable {
             throw error
         } catch {
             let failure = StoreError(.ioFailure, "committing \(records.joined().count) message(s) to PostgreSQL: \(PostgresErrors.describe(error))")
             logger.error("group commit failed; appends in this batch were not logged", metadata: ["plexus.error": .string(failure.description)])
-            for append in batch { append.continuation.resume(throwing: failure) }
-            state.withLock { $0.housekeeping.prepend(housekeeping) }
+            for append in batch { append.fail(failure) }
+            queue.putBack(housekeeping)
         }
     }
 
@@ -149,22 +149,22 @@ extension PostgresMessageStore {
 
     /// While PostgreSQL is unreachable: into the local journal (the callers are acknowledged
     /// once it committed), or a clear failure when there is no spool or it is full.
-    private func spoolOrFail(_ batch: [PendingAppend], housekeeping: LogHousekeeping, cause: (any Error)?) async {
+    private func spoolOrFail(_ batch: [GroupCommitQueue.Pending], housekeeping: LogHousekeeping, cause: (any Error)?) async {
         // Releases, acks and dead letters wait in memory for PostgreSQL (releases and acks went to
         // the spool as well, when they were made).
-        state.withLock { $0.housekeeping.prepend(housekeeping) }
+        queue.putBack(housekeeping)
         guard !batch.isEmpty else { return }
         let rows = batch.reduce(0) { $0 + $1.records.count }
         let (spool, spooled) = state.withLock { ($0.spool, $0.health.spooled) }
         let reason = cause.map { PostgresErrors.describe($0) } ?? state.withLock { $0.health.lastError } ?? "not connected"
         guard let spool else {
             let failure = StoreError(.ioFailure, "PostgreSQL is unreachable (\(reason)) and no spool is configured; nothing was logged")
-            for append in batch { append.continuation.resume(throwing: failure) }
+            for append in batch { append.fail(failure) }
             return
         }
         guard spooled + rows <= configuration.spoolLimit else {
             let failure = StoreError(.full, "PostgreSQL is unreachable and the local spool holds \(spooled) messages (limit \(configuration.spoolLimit)); retry later")
-            for append in batch { append.continuation.resume(throwing: failure) }
+            for append in batch { append.fail(failure) }
             return
         }
         do {
@@ -173,11 +173,11 @@ extension PostgresMessageStore {
             state.withLock { $0.health.spooled += added }
             var start = 0
             for append in batch {
-                append.continuation.resume(returning: Array(outcomes[start..<(start + append.records.count)]))
+                append.succeed(Array(outcomes[start..<(start + append.records.count)]))
                 start += append.records.count
             }
         } catch {
-            for append in batch { append.continuation.resume(throwing: error) }
+            for append in batch { append.fail(error) }
         }
     }
 
@@ -241,40 +241,13 @@ extension PostgresMessageStore {
         logger.info("spool drained into PostgreSQL")
     }
 
-    /// The next queued appends and housekeeping, waiting while there is none; nil once closed
-    /// and drained. While degraded it also returns empty-handed every reconnect interval, so the
-    /// writer retries the server and drains the spool without new appends arriving.
-    private func nextBatch() async -> ([PendingAppend], LogHousekeeping)? {
-        enum Step { case batch([PendingAppend], LogHousekeeping), finished, wait(timed: Bool) }
-        let step: Step = state.withLock { state in
-            if !state.pending.isEmpty || (!state.housekeeping.isEmpty && state.health.reachable) {
-                let housekeeping = state.housekeeping
-                state.housekeeping = LogHousekeeping()
-                return .batch(state.takeBatch(maxRows: configuration.maxBatchRows), housekeeping)
-            }
-            if state.closed { return .finished }
-            return .wait(timed: state.health.degraded)
-        }
-        switch step {
-        case .batch(let batch, let housekeeping):
-            return (batch, housekeeping)
-        case .finished:
-            return nil
-        case .wait(let timed):
-            let timer: Task<Void, Never>? = timed ? Task { [interval = configuration.reconnectInterval] in
-                try? await Task.sleep(for: state.withLock { $0.health.spooled > 0 && $0.health.reachable } ? .zero : interval)
-                self.wakeWriter()
-            } : nil
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let ready = state.withLock { state in
-                    if !state.pending.isEmpty || (!state.housekeeping.isEmpty && state.health.reachable) || state.closed { return true }
-                    state.writerWakeup = continuation
-                    return false
-                }
-                if ready { continuation.resume() }
-            }
-            timer?.cancel()
-            return ([], LogHousekeeping())
-        }
+    /// The next queued appends and housekeeping (which waits while PostgreSQL is unreachable:
+    /// it only changes PostgreSQL rows); nil once closed and drained. While degraded the writer
+    /// also wakes every reconnect interval (at once while a reachable server has a spool to
+    /// drain), so it retries and drains without new appends arriving.
+    private func nextBatch() async -> ([GroupCommitQueue.Pending], LogHousekeeping)? {
+        let health = state.withLock { $0.health }
+        let wakeAfter: Duration? = !health.degraded ? nil : (health.reachable ? .zero : configuration.reconnectInterval)
+        return await queue.next(maxRows: configuration.maxBatchRows, withHousekeeping: health.reachable, wakeAfter: wakeAfter)
     }
 }

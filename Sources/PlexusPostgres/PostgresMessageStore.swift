@@ -30,33 +30,16 @@ public final class PostgresMessageStore: MessageStore {
     /// Wall clock for partition maintenance and retention (an input, so tests can move it).
     let now: @Sendable () -> Timestamp
 
+    /// Appending callers → the writer task.
+    let queue: GroupCommitQueue
+
     struct State {
         var closed = false
-        var pending: [PendingAppend] = []
-        var housekeeping = LogHousekeeping()
-        var writerWakeup: CheckedContinuation<Void, Never>?
         var writerTask: Task<Void, Never>?
         var shutdown: Task<Void, Never>?
         var health = PostgresStoreHealth()
         /// The local journal; replaced by an empty one after each full drain.
         var spool: SQLiteMessageStore?
-
-        mutating func takeBatch(maxRows: Int) -> [PendingAppend] {
-            var rows = 0
-            var count = 0
-            for append in pending {
-                if count > 0, rows + append.records.count > maxRows { break }
-                rows += append.records.count
-                count += 1
-            }
-            defer { pending.removeFirst(count) }
-            return Array(pending[..<count])
-        }
-    }
-
-    struct PendingAppend: Sendable {
-        var records: [LogRecord]
-        var continuation: CheckedContinuation<[AppendOutcome], any Error>
     }
 
     /// Connects, migrates the schema (`plexus store migrate` does only this), takes the schema's
@@ -127,6 +110,7 @@ public final class PostgresMessageStore: MessageStore {
         state.health = health
         self.state = Mutex(state)
         self.now = now
+        self.queue = GroupCommitQueue { StoreError(.closed, "the PostgreSQL log is closed") }
     }
 
     /// Whether PostgreSQL is reachable, and what the spool holds.
@@ -135,58 +119,34 @@ public final class PostgresMessageStore: MessageStore {
     // MARK: Appending
 
     public func append(_ records: [LogRecord]) async throws -> [AppendOutcome] {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[AppendOutcome], any Error>) in
-            enum Decision { case closed, empty, queued(wake: CheckedContinuation<Void, Never>?) }
-            let decision: Decision = state.withLock { state in
-                if state.closed { return .closed }
-                if records.isEmpty { return .empty }
-                state.pending.append(PendingAppend(records: records, continuation: continuation))
-                defer { state.writerWakeup = nil }
-                return .queued(wake: state.writerWakeup)
-            }
-            switch decision {
-            case .closed: continuation.resume(throwing: StoreError(.closed, "the PostgreSQL log is closed"))
-            case .empty: continuation.resume(returning: [])
-            case .queued(let wake): wake?.resume()
-            }
-        }
+        try await queue.append(records)
     }
 
     public func release(_ ids: [MessageID]) {
         guard !ids.isEmpty else { return }
-        wakeWriter { $0.housekeeping.releases.append(contentsOf: ids) }
+        queue.housekeep { $0.releases.append(contentsOf: ids) }
         spool?.release(ids)
     }
 
     public func deadLetter(_ letters: [DeadLetter]) {
         guard !letters.isEmpty else { return }
-        wakeWriter { $0.housekeeping.deadLetters.append(contentsOf: letters) }
+        queue.housekeep { $0.deadLetters.append(contentsOf: letters) }
     }
 
     public func inboxAcknowledged(_ acks: [InboxAck]) {
         guard !acks.isEmpty else { return }
-        wakeWriter { $0.housekeeping.inboxAcks.append(contentsOf: acks) }
+        queue.housekeep { $0.inboxAcks.append(contentsOf: acks) }
         spool?.inboxAcknowledged(acks)
     }
 
     var spool: SQLiteMessageStore? { state.withLock { $0.spool } }
 
-    func wakeWriter(_ change: (inout State) -> Void = { _ in }) {
-        let wake = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            guard !state.closed else { return nil }
-            change(&state)
-            defer { state.writerWakeup = nil }
-            return state.writerWakeup
-        }
-        wake?.resume()
-    }
-
     // MARK: Closing
 
     /// Refuses new appends, commits (or spools) everything queued, then closes connections.
     public func close() async throws {
-        let (task, wake) = state.withLock { state -> (Task<Void, Never>, CheckedContinuation<Void, Never>?) in
-            if let shutdown = state.shutdown { return (shutdown, nil) }
+        let task = state.withLock { state -> Task<Void, Never> in
+            if let shutdown = state.shutdown { return shutdown }
             state.closed = true
             let writer = state.writerTask
             let shutdown = Task { [readers, logger] in
@@ -195,10 +155,9 @@ public final class PostgresMessageStore: MessageStore {
                 logger.info("PostgreSQL message log closed")
             }
             state.shutdown = shutdown
-            defer { state.writerWakeup = nil }
-            return (shutdown, state.writerWakeup)
+            return shutdown
         }
-        wake?.resume()
+        queue.close()
         await task.value
         try await spool?.close()
     }

@@ -43,9 +43,7 @@ public enum PostgresRawCopyBenchmark {
             for copies in batches {
                 try await connection.query("BEGIN", logger: logger)
                 for (table, columns, data) in copies {
-                    try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
-                        try await writer.write(data)
-                    }
+                    try await PostgresCopier(connection).copy(into: table, columns: columns, data: data, logger: logger)
                 }
                 try await connection.query("COMMIT", logger: logger)
             }

@@ -7,17 +7,17 @@ import SQLiteNIO
 extension SQLiteMessageStore {
     public func release(_ ids: [MessageID]) {
         guard !ids.isEmpty else { return }
-        wakeWriter { $0.housekeeping.releases.append(contentsOf: ids) }
+        queue.housekeep { $0.releases.append(contentsOf: ids) }
     }
 
     public func deadLetter(_ letters: [DeadLetter]) {
         guard !letters.isEmpty else { return }
-        wakeWriter { $0.housekeeping.deadLetters.append(contentsOf: letters) }
+        queue.housekeep { $0.deadLetters.append(contentsOf: letters) }
     }
 
     public func inboxAcknowledged(_ acks: [InboxAck]) {
         guard !acks.isEmpty else { return }
-        wakeWriter { $0.housekeeping.inboxAcks.append(contentsOf: acks) }
+        queue.housekeep { $0.inboxAcks.append(contentsOf: acks) }
     }
 
     public func inbox() async throws -> [InboxEntry] {
@@ -33,16 +33,6 @@ extension SQLiteMessageStore {
                 return InboxEntry(subject: subject, messageID: id, json: Array(buffer: body))
             }
         }
-    }
-
-    private func wakeWriter(_ change: (inout State) -> Void) {
-        let wake = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            guard !state.closed else { return nil }
-            change(&state)
-            defer { state.writerWakeup = nil }
-            return state.writerWakeup
-        }
-        wake?.resume()
     }
 
     public func outbox() async throws -> [OutboxEntry] {

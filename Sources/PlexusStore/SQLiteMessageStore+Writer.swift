@@ -10,15 +10,13 @@ extension SQLiteMessageStore {
     func runWriter(nextSeq start: Int64) async {
         var nextSeq = start
         var walBytesSinceCheckpoint = 0
-        while let (batch, housekeeping) = await nextBatch() {
+        while let (batch, housekeeping) = await queue.next(maxRows: options.maxBatchRows) {
             let rows = batch.reduce(0) { $0 + $1.records.count }
             do {
                 let committed = try await batchWriter.commit(batch.map(\.records), firstSeq: nextSeq, housekeeping: housekeeping)
                 nextSeq = committed.nextSeq
                 // Acknowledge-after-commit: callers resume only now that COMMIT has returned.
-                for (append, result) in zip(batch, committed.outcomes) {
-                    append.continuation.resume(returning: result)
-                }
+                for (append, result) in zip(batch, committed.outcomes) { append.succeed(result) }
                 walBytesSinceCheckpoint += committed.walBytes
                 if walBytesSinceCheckpoint >= Self.checkpointAfterBytes, startBackgroundCheckpoint() {
                     walBytesSinceCheckpoint = 0
@@ -37,44 +35,10 @@ extension SQLiteMessageStore {
                     "plexus.store.batch_rows": .stringConvertible(rows),
                     "plexus.store.error": .string(failure.description),
                 ])
-                for append in batch {
-                    append.continuation.resume(throwing: failure)
-                }
+                for append in batch { append.fail(failure) }
                 // Releases, dead letters and inbox acks are retried with the next batch.
-                state.withLock { $0.housekeeping.prepend(housekeeping) }
+                queue.putBack(housekeeping)
             }
         }
     }
-
-    /// The next batch of queued appends, waiting while the queue is empty; nil once the store is
-    /// closed and the queue drained.
-    private func nextBatch() async -> ([PendingAppend], LogHousekeeping)? {
-        while true {
-            enum Step { case batch([PendingAppend], LogHousekeeping), finished, wait }
-            let step: Step = state.withLock { state in
-                if !state.pending.isEmpty || !state.housekeeping.isEmpty {
-                    let housekeeping = state.housekeeping
-                    state.housekeeping = LogHousekeeping()
-                    return .batch(state.takeBatch(maxRows: options.maxBatchRows), housekeeping)
-                }
-                return state.closed ? .finished : .wait
-            }
-            switch step {
-            case .batch(let batch, let housekeeping):
-                return (batch, housekeeping)
-            case .finished:
-                return nil
-            case .wait:
-                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                    let ready = state.withLock { state in
-                        if !state.pending.isEmpty || !state.housekeeping.isEmpty || state.closed { return true }
-                        state.writerWakeup = continuation
-                        return false
-                    }
-                    if ready { continuation.resume() }
-                }
-            }
-        }
-    }
-
 }

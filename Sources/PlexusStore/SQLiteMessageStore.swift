@@ -35,40 +35,18 @@ public final class SQLiteMessageStore: MessageStore {
     private let nextReader = Atomic<Int>(0)
     let state: Mutex<State>
 
-    /// Everything shared between callers, the writer task and `close`, guarded by `state`.
+    /// Appending callers → the writer task.
+    let queue: GroupCommitQueue
+
+    /// What the writer task, reads and `close` share, guarded by `state`.
     struct State {
         var closed = false
-        var pending: [PendingAppend] = []
-        /// Outbox releases, dead letters and inbox acks, written with the next commit.
-        var housekeeping = LogHousekeeping()
-        /// The writer task, suspended because the queue was empty.
-        var writerWakeup: CheckedContinuation<Void, Never>?
         var writerTask: Task<Void, Never>?
         var activeReads = 0
         var readsDrained: CheckedContinuation<Void, Never>?
         var shutdown: Task<Void, Never>?
         /// The background checkpoint in progress, if any.
         var checkpointTask: Task<Void, Never>?
-
-        /// Whole append calls from the front of the queue, up to `maxRows` rows (at least one call).
-        mutating func takeBatch(maxRows: Int) -> [PendingAppend] {
-            var rows = 0
-            var count = 0
-            for append in pending {
-                if count > 0, rows + append.records.count > maxRows { break }
-                rows += append.records.count
-                count += 1
-            }
-            let batch = Array(pending[..<count])
-            pending.removeFirst(count)
-            return batch
-        }
-    }
-
-    /// One waiting `append` call.
-    struct PendingAppend: Sendable {
-        var records: [LogRecord]
-        var continuation: CheckedContinuation<[AppendOutcome], any Error>
     }
 
     /// Opens (creating if needed) the log at `path`, applies pending schema migrations, and starts
@@ -129,6 +107,7 @@ public final class SQLiteMessageStore: MessageStore {
         self.readers = readers
         self.checkpointer = checkpointer
         self.state = Mutex(State())
+        self.queue = GroupCommitQueue { [path] in StoreError(.closed, "the message log at \(path) is closed") }
     }
 
     private func startWriter(nextSeq: Int64) {
@@ -143,21 +122,7 @@ public final class SQLiteMessageStore: MessageStore {
     /// Cancelling the calling task does not withdraw the records: once queued they are committed,
     /// and the call still waits for that, so its outcome is never unknown.
     public func append(_ records: [LogRecord]) async throws -> [AppendOutcome] {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[AppendOutcome], any Error>) in
-            enum Decision { case closed, empty, queued(wake: CheckedContinuation<Void, Never>?) }
-            let decision: Decision = state.withLock { state in
-                if state.closed { return .closed }
-                if records.isEmpty { return .empty }
-                state.pending.append(PendingAppend(records: records, continuation: continuation))
-                defer { state.writerWakeup = nil }
-                return .queued(wake: state.writerWakeup)
-            }
-            switch decision {
-            case .closed: continuation.resume(throwing: StoreError(.closed, "the message log at \(path) is closed"))
-            case .empty: continuation.resume(returning: [])
-            case .queued(let wake): wake?.resume()
-            }
-        }
+        try await queue.append(records)
     }
 
     // MARK: Reading
@@ -210,15 +175,14 @@ public final class SQLiteMessageStore: MessageStore {
     /// Refuses new appends and reads, commits everything already queued, waits for running reads,
     /// then closes the file. Safe to call more than once; every call waits for the same shutdown.
     public func close() async throws {
-        let (task, wake) = state.withLock { state -> (Task<Void, Never>, CheckedContinuation<Void, Never>?) in
-            if let shutdown = state.shutdown { return (shutdown, nil) }
+        let task = state.withLock { state -> Task<Void, Never> in
+            if let shutdown = state.shutdown { return shutdown }
             state.closed = true
             let shutdown = Task { await self.shutDown() }
             state.shutdown = shutdown
-            defer { state.writerWakeup = nil }
-            return (shutdown, state.writerWakeup)
+            return shutdown
         }
-        wake?.resume()
+        queue.close()
         await task.value
     }
 

@@ -23,7 +23,7 @@ struct PostgresBenchCommand: AsyncParsableCommand {
     @Option(help: "Rows for the COPY, store and fill comparisons.")
     var rows = 300_000
 
-    @Option(help: "Rows in the log when queries are timed.")
+    @Option(help: "Rows in the log when queries are timed (0: no query section).")
     var queryRows = 10_000_000
 
     @Option(help: "Seconds of HTTP load.")
@@ -80,7 +80,8 @@ struct PostgresBenchCommand: AsyncParsableCommand {
         print(line("3. node: HTTP batches of 100, 16 connections → PostgreSQL", httpRate, "msgs/s",
                    "\(percent(httpRate, rawAll)) of raw COPY; \(logged) rows logged; \(result.note)"))
 
-        // 4. Queries at queryRows rows.
+        // 4. Queries at queryRows rows (0 skips them).
+        guard queryRows > 0 else { return }
         let filler = StoreFiller(factory: factory, batch: 10_000)
         var queryConfig = configuration("query")
         queryConfig.maxBatchRows = 30_000

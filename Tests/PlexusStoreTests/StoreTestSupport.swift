@@ -112,7 +112,7 @@ func withStore<T>(
     try await withTemporaryDirectory { directory in
         let url = kind == .postgres ? try await PostgresServer.shared().url : "postgres://unused@127.0.0.1/unused"
         let location = StoreLocation(
-            kind: kind, sqlitePath: directory + "/log.sqlite",
+            kind: kind, sqlitePath: directory + "/nested/log.sqlite",  // open creates the directory
             postgres: PostgresStoreConfiguration(url: url, schema: freshSchemaName(), partitioning: .native)
         )
         let store = try await location.open(maxBatchRows: maxBatchRows)

@@ -1,0 +1,144 @@
+import Synchronization
+
+/// The queue between the callers of a store's `append` and its one writer task, shared by the
+/// SQLite and PostgreSQL logs.
+///
+/// Callers queue whole append calls and suspend; the writer takes everything queued (whole calls,
+/// up to a row budget) plus the housekeeping that accumulated (outbox releases, dead letters,
+/// inbox acks), commits it in one transaction, and resumes each caller with its outcomes. The
+/// writer suspends while there is nothing to do. Cancelling a caller does not withdraw its
+/// records: once queued they are committed and the call waits for that, so its outcome is never
+/// unknown.
+public final class GroupCommitQueue: Sendable {
+    /// One waiting `append` call.
+    public struct Pending: Sendable {
+        public var records: [LogRecord]
+        let continuation: CheckedContinuation<[AppendOutcome], any Error>
+
+        public func succeed(_ outcomes: [AppendOutcome]) { continuation.resume(returning: outcomes) }
+        public func fail(_ error: any Error) { continuation.resume(throwing: error) }
+    }
+
+    private struct State {
+        var closed = false
+        var pending: [Pending] = []
+        var housekeeping = LogHousekeeping()
+        var wakeup: CheckedContinuation<Void, Never>?
+    }
+
+    private let state = Mutex(State())
+    private let closedError: @Sendable () -> any Error
+
+    /// - Parameter closedError: what an append after `close()` fails with.
+    public init(closedError: @escaping @Sendable () -> any Error) {
+        self.closedError = closedError
+    }
+
+    public var isClosed: Bool { state.withLock { $0.closed } }
+
+    /// Queues the records and returns their outcomes once the writer committed them.
+    public func append(_ records: [LogRecord]) async throws -> [AppendOutcome] {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[AppendOutcome], any Error>) in
+            enum Decision { case closed, empty, queued(wake: CheckedContinuation<Void, Never>?) }
+            let decision: Decision = state.withLock { state in
+                if state.closed { return .closed }
+                if records.isEmpty { return .empty }
+                state.pending.append(Pending(records: records, continuation: continuation))
+                defer { state.wakeup = nil }
+                return .queued(wake: state.wakeup)
+            }
+            switch decision {
+            case .closed: continuation.resume(throwing: closedError())
+            case .empty: continuation.resume(returning: [])
+            case .queued(let wake): wake?.resume()
+            }
+        }
+    }
+
+    /// Adds housekeeping for the next commit (ignored once closed) and wakes the writer.
+    public func housekeep(_ change: (inout LogHousekeeping) -> Void) {
+        let wake = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard !state.closed else { return nil }
+            change(&state.housekeeping)
+            defer { state.wakeup = nil }
+            return state.wakeup
+        }
+        wake?.resume()
+    }
+
+    /// Housekeeping a failed commit did not write goes back to the front.
+    public func putBack(_ housekeeping: LogHousekeeping) {
+        state.withLock { $0.housekeeping.prepend(housekeeping) }
+    }
+
+    /// Wakes a waiting writer without new work (it then sees `isClosed`, or a timer fired).
+    public func wake() {
+        let wake = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            defer { state.wakeup = nil }
+            return state.wakeup
+        }
+        wake?.resume()
+    }
+
+    /// Refuses appends from now on; the writer drains what is queued, then `next` returns nil.
+    public func close() {
+        let wake = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.closed = true
+            defer { state.wakeup = nil }
+            return state.wakeup
+        }
+        wake?.resume()
+    }
+
+    /// The next batch: whole append calls from the front, up to `maxRows` rows (at least one
+    /// call), and the housekeeping when `withHousekeeping`. Waits while there is none; with
+    /// `wakeAfter`, returns an empty batch after that long anyway (a writer that must retry or
+    /// drain something of its own). Nil once closed and drained.
+    public func next(maxRows: Int, withHousekeeping: Bool = true, wakeAfter: Duration? = nil) async -> ([Pending], LogHousekeeping)? {
+        switch state.withLock({ Self.take(&$0, maxRows: maxRows, withHousekeeping: withHousekeeping) }) {
+        case .batch(let batch, let housekeeping): return (batch, housekeeping)
+        case .finished: return nil
+        case .wait: break
+        }
+        let timer: Task<Void, Never>? = wakeAfter.map { delay in
+            Task { [weak self] in
+                try? await Task.sleep(for: delay)
+                self?.wake()
+            }
+        }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let ready = state.withLock { state in
+                if !state.pending.isEmpty || (withHousekeeping && !state.housekeeping.isEmpty) || state.closed { return true }
+                state.wakeup = continuation
+                return false
+            }
+            if ready { continuation.resume() }
+        }
+        timer?.cancel()
+        switch state.withLock({ Self.take(&$0, maxRows: maxRows, withHousekeeping: withHousekeeping) }) {
+        case .batch(let batch, let housekeeping): return (batch, housekeeping)
+        case .finished: return nil
+        case .wait: return ([], LogHousekeeping())
+        }
+    }
+
+    private enum Step { case batch([Pending], LogHousekeeping), finished, wait }
+
+    private static func take(_ state: inout State, maxRows: Int, withHousekeeping: Bool) -> Step {
+        if !state.pending.isEmpty || (withHousekeeping && !state.housekeeping.isEmpty) {
+            var rows = 0
+            var count = 0
+            for append in state.pending {
+                if count > 0, rows + append.records.count > maxRows { break }
+                rows += append.records.count
+                count += 1
+            }
+            let batch = Array(state.pending[..<count])
+            state.pending.removeFirst(count)
+            var housekeeping = LogHousekeeping()
+            if withHousekeeping { swap(&housekeeping, &state.housekeeping) }
+            return .batch(batch, housekeeping)
+        }
+        return state.closed ? .finished : .wait
+    }
+}
