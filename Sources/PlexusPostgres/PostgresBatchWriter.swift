@@ -106,10 +106,14 @@ struct PostgresBatchWriter {
         }
         if !plan.rows.isEmpty {
             // plexus_log first: its unique index is what tells an optimistic write it met a
-            // duplicate, before the wide rows are sent.
-            try await copy("plexus_log", PostgresCopyRows.logColumns, PostgresCopyRows.log(plan.rows))
-            try await copy("message_exchange", PostgresCopyRows.messageColumns, PostgresCopyRows.messages(plan.rows))
-            try await copy("message_subjects", PostgresCopyRows.subjectColumns, PostgresCopyRows.subjects(plan.rows))
+            // duplicate, before the wide rows are sent. The wide rows are encoded on another
+            // core meanwhile, so PostgreSQL is not left waiting for Swift between the COPYs.
+            let rows = plan.rows
+            async let messages = Task.detached { PostgresCopyRows.messages(rows) }.value
+            async let subjects = Task.detached { PostgresCopyRows.subjects(rows) }.value
+            try await copy("plexus_log", PostgresCopyRows.logColumns, PostgresCopyRows.log(rows))
+            try await copy("message_exchange", PostgresCopyRows.messageColumns, await messages)
+            try await copy("message_subjects", PostgresCopyRows.subjectColumns, await subjects)
         }
         if !plan.outbox.isEmpty {
             let entries = plan.outbox.values.sorted { $0.order < $1.order }
