@@ -61,6 +61,9 @@ struct PostgresBatchWriter {
     ) async throws -> Committed {
         var plan = Plan(firstSeq: firstSeq)
         var deadLetters = housekeeping.deadLetters
+        // The refusal's time is the writer's: a record's own timestamps may be ones PostgreSQL
+        // cannot hold (year 0), which is perhaps why it is refused.
+        let now = WallClock.now()
         if lookup {
             // What the log already has of this batch's messages. A join with unnest, not
             // `= ANY(array)`: PostgreSQL 15 takes 6 times longer for the array form at 10,000 ids.
@@ -75,7 +78,7 @@ struct PostgresBatchWriter {
             plan.outcomes.append(records.map { record in
                 if let reason = refusals[record.envelope.messageID] ?? PostgresCopyRows.refusal(of: record) {
                     deadLetters.append(DeadLetter(
-                        messageID: record.envelope.messageID, at: record.envelope.ackTS ?? record.envelope.originTS,
+                        messageID: record.envelope.messageID, at: now,
                         reason: reason, targets: record.outbox, json: record.json
                     ))
                     return .refused(reason: reason)
@@ -139,9 +142,9 @@ struct PostgresBatchWriter {
         try await query("""
             INSERT INTO plexus_dead_letters (message_uuid, at, reason, targets, envelope)
             SELECT u, a::timestamptz, r, t, NULLIF(b, '') FROM unnest(\(letters.map(\.messageID.uuid))::uuid[],
-                \(letters.map(\.at.rfc3339))::text[], \(letters.map(\.reason))::text[],
-                \(letters.map { $0.targets.map(\.description).joined(separator: " ") })::text[],
-                \(letters.map { $0.json.map { String(decoding: $0, as: UTF8.self) } ?? "" })::text[]) AS d(u, a, r, t, b)
+                \(letters.map(\.at.rfc3339))::text[], \(letters.map { Self.storable($0.reason) })::text[],
+                \(letters.map { Self.storable($0.targets.map(\.description).joined(separator: " ")) })::text[],
+                \(letters.map { $0.json.map { Self.storable(String(decoding: $0, as: UTF8.self)) } ?? "" })::text[]) AS d(u, a, r, t, b)
             """)
     }
 
@@ -153,6 +156,14 @@ struct PostgresBatchWriter {
     private func query(_ query: PostgresQuery) async throws -> PostgresRowSequence {
         try PostgresConnectionLost.check(connection)
         return try await connection.query(query, logger: logger)
+    }
+
+    /// Text PostgreSQL accepts: a dead letter keeps whatever bytes a peer sent, and a raw NUL
+    /// (invalid UTF-8 is already U+FFFD once decoded) would make the server refuse the whole
+    /// transaction, and with it every commit that carries it.
+    static func storable(_ text: String) -> String {
+        guard text.utf8.contains(0) else { return text }
+        return String(String.UnicodeScalarView(text.unicodeScalars.map { $0 == "\u{0}" ? "\u{FFFD}" : $0 }))
     }
 
     private func copy(_ table: String, _ columns: [String], _ data: ByteBuffer) async throws {

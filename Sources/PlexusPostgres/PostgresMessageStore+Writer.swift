@@ -14,6 +14,8 @@ extension PostgresMessageStore {
         /// The spool's outbox and inbox, read once per drain.
         var outbox: [MessageID: OutboxEntry]?
         var inbox: [MessageID: [String]] = [:]
+        /// Spooled messages that could not be read back (the spool file is then kept aside).
+        var unreadable = 0
     }
 
     func runWriter(link start: PostgresConnector.Link?) async {
@@ -33,6 +35,7 @@ extension PostgresMessageStore {
                         link = current
                     } catch {
                         link = nil
+                        drain = Drain()
                         lastAttempt = ContinuousClock.now
                         await lost(current, error)
                         await spoolOrFail(batch, housekeeping: housekeeping, cause: error)
@@ -45,9 +48,17 @@ extension PostgresMessageStore {
                 do {
                     try await drainChunk(&drain, link: &current)
                     link = current
-                } catch {
+                } catch where PostgresErrors.kind(of: error) == .unreachable {
                     link = nil
+                    drain = Drain()  // the spool's outbox and inbox are read again next time
                     await lost(current, error)
+                } catch {
+                    // Not the connection: keep it, and try the chunk again after a pause
+                    // instead of reconnecting in a loop.
+                    logger.error("draining the spool failed; retrying", metadata: ["plexus.error": .string(PostgresErrors.describe(error))])
+                    if let maxSeq = try? await PostgresSchema.maxSeq(current.connection, logger: logger) { current.nextSeq = maxSeq + 1 }
+                    link = current
+                    try? await Task.sleep(for: configuration.reconnectInterval)
                 }
             }
             if let current = link, ContinuousClock.now - lastMaintenance >= .seconds(3_600) {
@@ -80,6 +91,11 @@ extension PostgresMessageStore {
         } catch {
             let failure = StoreError(.ioFailure, "committing \(records.joined().count) message(s) to PostgreSQL: \(PostgresErrors.describe(error))")
             logger.error("group commit failed; appends in this batch were not logged", metadata: ["plexus.error": .string(failure.description)])
+            // A message-by-message retry may have committed part of the batch before failing:
+            // the seq counter is read back rather than trusted, or every later commit would
+            // collide on plexus_log's primary key. (Those callers are told it failed; their
+            // retry finds the messages logged and gets `.duplicate`.)
+            if let maxSeq = try? await PostgresSchema.maxSeq(link.connection, logger: logger) { link.nextSeq = maxSeq + 1 }
             for append in batch { append.fail(failure) }
             queue.putBack(housekeeping)
         }
@@ -119,6 +135,20 @@ extension PostgresMessageStore {
                 call.append(contentsOf: single.outcomes.joined())
             }
             outcomes.append(call)
+        }
+        if !pendingHousekeeping.isEmpty {
+            // A housekeeping-only commit the server refused: releases and acks are written
+            // without the dead letters it could not take (logged here instead of lost silently).
+            do {
+                _ = try await writer.commit([], firstSeq: nextSeq, housekeeping: pendingHousekeeping)
+            } catch {
+                guard case .data = PostgresErrors.kind(of: error) else { throw error }
+                logger.error("dead letters refused by PostgreSQL; written to the node's log only", metadata: [
+                    "plexus.messages": "\(pendingHousekeeping.deadLetters.map(\.messageID))", "plexus.error": .string(PostgresErrors.describe(error)),
+                ])
+                pendingHousekeeping.deadLetters = []
+                _ = try await writer.commit([], firstSeq: nextSeq, housekeeping: pendingHousekeeping)
+            }
         }
         return PostgresBatchWriter.Committed(outcomes: outcomes, nextSeq: nextSeq)
     }
@@ -169,7 +199,7 @@ extension PostgresMessageStore {
         }
         do {
             let outcomes = try await spool.append(batch.flatMap(\.records))
-            let added = outcomes.filter(\.isNewlyLogged).count
+            let added = outcomes.filter { if case .stored = $0 { true } else { false } }.count
             state.withLock { $0.health.spooled += added }
             var start = 0
             for append in batch {
@@ -191,11 +221,12 @@ extension PostgresMessageStore {
         }
         let stored = try await spool.messages(after: drain.position, limit: configuration.maxBatchRows)
         guard !stored.isEmpty else {
-            try await resetSpool(spool)
+            try await resetSpool(spool, keepingFile: drain.unreadable > 0)
             drain = Drain()
             return
         }
         let records = stored.compactMap { rebuild($0, drain) }
+        drain.unreadable += stored.count - records.count
         let writer = PostgresBatchWriter(connection: link.connection, logger: logger)
         let committed: PostgresBatchWriter.Committed
         do {
@@ -207,6 +238,11 @@ extension PostgresMessageStore {
         drain.position = stored.last?.seq ?? drain.position
         state.withLock { $0.health.spooled = max(0, $0.health.spooled - stored.count) }
         logger.debug("drained spool chunk", metadata: ["plexus.store.rows": .stringConvertible(stored.count)])
+        if stored.count < configuration.maxBatchRows {
+            // That was the last chunk (only this task appends to the spool): start an empty one.
+            try await resetSpool(spool, keepingFile: drain.unreadable > 0)
+            drain = Drain()
+        }
     }
 
     /// A spooled message as the record it was appended as: its envelope parsed back from the
@@ -229,9 +265,16 @@ extension PostgresMessageStore {
         }
     }
 
-    private func resetSpool(_ spool: SQLiteMessageStore) async throws {
+    /// Replaces the drained spool with an empty one. A spool holding messages that could not be
+    /// read back is kept aside (renamed, with the time), never deleted.
+    private func resetSpool(_ spool: SQLiteMessageStore, keepingFile: Bool) async throws {
         let path = spool.path
         try await spool.close()
+        if keepingFile {
+            let aside = path + ".unreadable-\(now().microseconds)"
+            try? FileManager.default.moveItem(atPath: path, toPath: aside)
+            logger.error("the drained spool held messages that could not be read back; kept at \(aside)")
+        }
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         let fresh = try await SQLiteMessageStore.open(path: path, logger: logger)
         state.withLock {

@@ -70,6 +70,9 @@ enum PostgresPartitions {
     @discardableResult
     static func applyRetention(_ connection: PostgresConnection, cutoff: Timestamp, native: Bool, logger: Logger) async throws -> [String] {
         var dropped: [String] = []
+        // Natively only whole days go, so the log index goes by the same day boundary: a message
+        // still in a kept partition keeps its plexus_log row (dedupe and by-uuid reads need it).
+        let cutoff = native ? Timestamp(microseconds: day(of: cutoff) * microsPerDay) : cutoff
         if native {
             let cutoffDay = day(of: cutoff)
             for table in tables {
@@ -89,7 +92,9 @@ enum PostgresPartitions {
             }
         }
         try await connection.query(PostgresQuery(unsafeSQL: """
-            DELETE FROM plexus_log WHERE origin_ts < '\(cutoff.rfc3339)' AND seq < (SELECT MAX(seq) FROM plexus_log)
+            DELETE FROM plexus_log l WHERE l.origin_ts < '\(cutoff.rfc3339)' AND l.seq < (SELECT MAX(seq) FROM plexus_log)
+            AND NOT EXISTS (SELECT 1 FROM plexus_inbox i WHERE i.message_uuid = l.message_uuid)
+            AND NOT EXISTS (SELECT 1 FROM plexus_outbox o WHERE o.message_uuid = l.message_uuid)
             """), logger: logger)
         return dropped
     }

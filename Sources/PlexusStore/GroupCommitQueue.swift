@@ -24,6 +24,9 @@ public final class GroupCommitQueue: Sendable {
         var pending: [Pending] = []
         var housekeeping = LogHousekeeping()
         var wakeup: CheckedContinuation<Void, Never>?
+        /// A `wake()` that came while the writer was not waiting: its next wait returns at once,
+        /// so a timer firing just before the writer suspends is not lost.
+        var woken = false
     }
 
     private let state = Mutex(State())
@@ -74,8 +77,12 @@ public final class GroupCommitQueue: Sendable {
     /// Wakes a waiting writer without new work (it then sees `isClosed`, or a timer fired).
     public func wake() {
         let wake = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            defer { state.wakeup = nil }
-            return state.wakeup
+            guard let wakeup = state.wakeup else {
+                state.woken = true
+                return nil
+            }
+            state.wakeup = nil
+            return wakeup
         }
         wake?.resume()
     }
@@ -100,15 +107,21 @@ public final class GroupCommitQueue: Sendable {
         case .finished: return nil
         case .wait: break
         }
+        if wakeAfter == .zero { return ([], LogHousekeeping()) }
+        state.withLock { $0.woken = false }
         let timer: Task<Void, Never>? = wakeAfter.map { delay in
             Task { [weak self] in
-                try? await Task.sleep(for: delay)
+                // A cancelled timer (the writer woke for another reason) must not wake it again.
+                guard (try? await Task.sleep(for: delay)) != nil else { return }
                 self?.wake()
             }
         }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let ready = state.withLock { state in
-                if !state.pending.isEmpty || (withHousekeeping && !state.housekeeping.isEmpty) || state.closed { return true }
+                if state.woken || !state.pending.isEmpty || (withHousekeeping && !state.housekeeping.isEmpty) || state.closed {
+                    state.woken = false
+                    return true
+                }
                 state.wakeup = continuation
                 return false
             }

@@ -166,6 +166,13 @@ struct PostgresOutageTests {
             let page = try await up.query(MessageQuery(subject: "bob", limit: 1_000))
             #expect(page.messages.count == 100)
             try await up.close()
+
+            // The drained spool was emptied: the next start is not degraded and counts no more.
+            let again = try await PostgresMessageStore.open(configuration: configuration, logger: testLogger)
+            #expect(again.health.spooled == 0)
+            #expect(!again.health.degraded)
+            #expect(try await again.count() == 100)
+            try await again.close()
         }
     }
 }
