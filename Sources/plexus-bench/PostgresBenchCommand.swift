@@ -26,6 +26,9 @@ struct PostgresBenchCommand: AsyncParsableCommand {
     @Option(help: "Rows in the log when queries are timed (0: no query section).")
     var queryRows = 10_000_000
 
+    @Option(help: "Rows for the side-table-or-GIN design check (0: skip it).")
+    var designRows = 1_000_000
+
     @Option(help: "Seconds of HTTP load.")
     var seconds = 10
 
@@ -84,6 +87,9 @@ struct PostgresBenchCommand: AsyncParsableCommand {
                        "\(percent(httpRate, rawAll)) of raw COPY; \(logged) rows logged; \(result.note)"))
         }
 
+        // 5 (run before 4, which takes long). The design check: message_subjects or a GIN index.
+        if designRows > 0 { try await designCheck(factory: factory, configuration: configuration, logger: logger) }
+
         // 4. Queries at queryRows rows (0 skips them).
         guard queryRows > 0 else { return }
         let filler = StoreFiller(factory: factory, batch: 10_000)
@@ -92,7 +98,7 @@ struct PostgresBenchCommand: AsyncParsableCommand {
         let filled = try await filler.fill(try await PostgresMessageStore.open(configuration: queryConfig, logger: logger), rows: queryRows)
         print(line("4. fill: store.append of 10,000-row batches, 3 in flight", filled.rowsPerSecond, "rows/s",
                    "\(queryRows) rows in \(BenchFigure.format(filled.seconds)) s (record building overlapped)"))
-        try await vacuum(server, schema: "query", logger: logger)
+        try await vacuum(server.url, schema: "query")
         var queryStore = NodeConfiguration.Store()
         queryStore.kind = .postgres
         queryStore.postgres = queryConfig
@@ -105,6 +111,36 @@ struct PostgresBenchCommand: AsyncParsableCommand {
         for figure in figures { print(line("   " + figure.name, figure.value, figure.unit, figure.note)) }
         print("")
         print("load avg: \(MachineInfo.loadAverage()) at end")
+    }
+
+    /// Raw COPY of `designRows` rows into the store's tables and into the GIN design, then the
+    /// subject page (newest 100) on each, sequentially.
+    func designCheck(factory: MessageFactory, configuration: (String) -> PostgresStoreConfiguration, logger: Logger) async throws {
+        let records = try factory.records(rows: designRows, batchSize: 100)
+        let side = try await PostgresRawCopyBenchmark.run(configuration: configuration("design_side"), records: records, batchSize: 10_000, tables: .all, logger: logger)
+        let gin = try await PostgresRawCopyBenchmark.run(configuration: configuration("design_gin"), records: records, batchSize: 10_000, tables: .ginInsteadOfSubjects, logger: logger)
+        print(line("5. design: raw COPY, message_subjects side table (the store's)", side, "rows/s", "\(designRows) rows"))
+        print(line("   design: raw COPY, GIN on recipients + sender index instead", gin, "rows/s", "\(percent(gin, side)) of the side table's rate"))
+        try await vacuum(configuration("design_side").url, schema: "design_side")
+        try await vacuum(configuration("design_gin").url, schema: "design_gin")
+        var rng = SplitMix64(seed: 5)
+        let count = 1_000
+        let warmup = 100
+        // The ingest records come from 100-message bodies, so their senders are subjects 0...99.
+        let subjects = (0..<(count + warmup)).map { _ in factory.subject(Int.random(in: 0..<100, using: &rng)) }
+        let store = try await PostgresMessageStore.open(configuration: configuration("design_side"), logger: logger)
+        let sideStats = try await LatencyStats.measure(count: count, warmup: warmup) { i in
+            guard try await store.query(MessageQuery(subject: subjects[i], limit: 100)).messages.count == 100 else { throw BenchError("short subject page") }
+        }
+        try await store.close()
+        let ginQueries = try await PostgresGINQueryBenchmark.connect(configuration: configuration("design_gin"), logger: logger)
+        let ginStats = try await LatencyStats.measure(count: count, warmup: warmup) { i in
+            guard try await ginQueries.subjectPage(subjects[i]) == 101 else { throw BenchError("short GIN subject page") }
+        }
+        await ginQueries.close()
+        let perSubject = designRows / 100
+        print(line("   design: subject page (100) via message_subjects, p50 / p99", sideStats.p50, "ms", "p99 \(BenchFigure.format(sideStats.p99)) ms; each subject sent ~\(perSubject) messages"))
+        print(line("   design: subject page (100) via GIN + sender index, p50 / p99", ginStats.p50, "ms", "p99 \(BenchFigure.format(ginStats.p99)) ms"))
     }
 
     /// Newest 100 of one topic inside a 60-second window somewhere in the log.
@@ -125,10 +161,10 @@ struct PostgresBenchCommand: AsyncParsableCommand {
     }
 
     /// Statistics for the planner after the bulk fill (autovacuum would get there later).
-    func vacuum(_ server: PostgresServer, schema: String, logger: Logger) async throws {
+    func vacuum(_ url: String, schema: String) async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
-        process.arguments = [server.url, "-q", "-c", "SET search_path TO \(schema)", "-c", "VACUUM ANALYZE"]
+        process.arguments = [url, "-q", "-c", "SET search_path TO \(schema)", "-c", "VACUUM ANALYZE"]
         try process.run()
         process.waitUntilExit()
     }
