@@ -135,6 +135,20 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
             ]
         ),
+        // Outbound webhooks: a persisted delivery queue (SQLite), signed (Standard Webhooks),
+        // retried with jittered backoff, sent only to addresses the SSRF guard passed.
+        .target(
+            name: "PlexusWebhooks",
+            dependencies: [
+                "PlexusCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // HTTP + WebSocket API on Hummingbird.
         .target(
             name: "PlexusAPI",
@@ -155,7 +169,7 @@ let package = Package(
         .target(
             name: "PlexusNode",
             dependencies: [
-                "PlexusCore", "PlexusStore", "PlexusAPI", "PlexusYAML", "PlexusIdentity", "PlexusPeer", "PlexusEdge", "PlexusPostgres",
+                "PlexusCore", "PlexusStore", "PlexusAPI", "PlexusYAML", "PlexusIdentity", "PlexusPeer", "PlexusEdge", "PlexusPostgres", "PlexusWebhooks",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -204,6 +218,16 @@ let package = Package(
         .testTarget(name: "PlexusStoreTests", dependencies: ["PlexusCore", "PlexusStore", "PlexusPostgres", "PlexusTestSupport", .product(name: "PostgresNIO", package: "postgres-nio")]),
         .testTarget(name: "PlexusNATSTests", dependencies: ["PlexusNATS", "PlexusCore", "PlexusTestSupport", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl")]),
         .testTarget(name: "PlexusEdgeTests", dependencies: ["PlexusEdge", "PlexusCore", "PlexusStore", "PlexusAPI", "PlexusNATS", "PlexusRedis", "PlexusTestSupport", .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log")]),
+        .testTarget(
+            name: "PlexusWebhooksTests",
+            dependencies: [
+                "PlexusWebhooks", "PlexusCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         .testTarget(name: "PlexusRedisTests", dependencies: ["PlexusRedis", "PlexusCore", "PlexusTestSupport"]),
         .testTarget(
             name: "PlexusNodeTests",

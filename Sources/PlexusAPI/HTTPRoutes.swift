@@ -46,8 +46,7 @@ public enum HTTPRoutes {
         }
         router.get("/v1/messages") { request, _ in
             let query = try problem { () throws(PlexusError) in try MessageQuery.parse(queryPairs(request)) }
-            let page = try await deps.store.query(query)
-            return Response.json(MessageReplies.page(page))
+            return Response.json(MessageReplies.page(try await DecisionQuery.page(query, store: deps.store)))
         }
 
         // Original gateway: `{"message": "<json string>"}` or the object itself.
@@ -71,6 +70,16 @@ public enum HTTPRoutes {
         }
         if let mesh = deps.mesh {
             RegistryRoutes.add(to: router, mesh: mesh, limit: deps.limits.maxBodyBytes)
+        }
+        if let config = deps.config {
+            ConfigRoutes.add(to: router, config: config, limit: deps.limits.maxBodyBytes)
+            ConfigCompatRoutes.add(to: router, config: config, limit: deps.limits.maxBodyBytes)
+        }
+        if let deliveries = deps.webhookDeliveries {
+            router.get("/v1/webhooks/:name/deliveries") { request, context in
+                let limit = request.uri.queryParameters["limit"].flatMap { Int($0) }.map { min(max($0, 1), 1_000) } ?? 100
+                return Response.json(try await deliveries(try pathParameter(context, "name"), limit))
+            }
         }
         PushRoutes.add(to: router, deps: deps)
         return router

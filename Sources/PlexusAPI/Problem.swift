@@ -12,13 +12,16 @@ public struct Problem: HTTPResponseError, Sendable {
     public init(_ error: PlexusError, status: HTTPResponse.Status? = nil, retryAfterSeconds: Int? = nil) {
         self.error = error
         self.status = status ?? Self.status(for: error.code)
-        self.retryAfterSeconds = retryAfterSeconds ?? (error.code == .unavailable ? 1 : nil)
+        self.retryAfterSeconds = retryAfterSeconds ?? error.retryAfterSeconds ?? (error.code == .unavailable ? 1 : nil)
     }
 
     public static func status(for code: PlexusError.Code) -> HTTPResponse.Status {
         switch code {
         case .invalidJSON, .tooDeep, .missingTopic, .invalidTopic, .invalidField, .invalidQuery: .badRequest
         case .tooLarge: .contentTooLarge
+        case .invalidData: .unprocessableContent
+        case .forbidden: .forbidden
+        case .rateLimited: .tooManyRequests
         case .notFound: .notFound
         case .unavailable: .serviceUnavailable
         case .internalError: .internalServerError
@@ -36,6 +39,8 @@ public struct Problem: HTTPResponseError, Sendable {
             "detail": .string(error.message),
         ]
         if let pointer = error.pointer { object["pointer"] = .string(pointer) }
+        // WebSocket and edge clients see no headers: the wait travels in the body too.
+        if error.code == .rateLimited, let retryAfterSeconds { object["retry_after"] = .integer(Int64(retryAfterSeconds)) }
         return .object(object)
     }
 

@@ -15,6 +15,10 @@ public struct Envelope: Sendable, Hashable {
     public var messageData: JSONValue
     public var messageMetadata: JSONObject
     public var hops: [Hop]
+    /// Why the origin node let the message in (or not): the rules that applied, the action taken
+    /// and the reason, set by the constraint checker (`ConstraintSet`). Nil when no rule applied.
+    /// Travels with the message so every node's log shows it; clients cannot set it.
+    public var policyDecision: JSONObject?
 
     public static let defaultMessageType = "message"
 
@@ -28,8 +32,10 @@ public struct Envelope: Sendable, Hashable {
         destinationSubjectIDs: [String] = [],
         messageData: JSONValue = .null,
         messageMetadata: JSONObject = [:],
-        hops: [Hop] = []
+        hops: [Hop] = [],
+        policyDecision: JSONObject? = nil
     ) {
+        self.policyDecision = policyDecision
         self.messageID = messageID
         self.originTS = originTS
         self.ackTS = ackTS
@@ -70,7 +76,7 @@ public struct Envelope: Sendable, Hashable {
     /// The wire form: every field present (`null` where unset), in the table's column order.
     public var json: JSONValue {
         var object: JSONObject = [:]
-        object.reserveCapacity(10)
+        object.reserveCapacity(11)
         object["message_uuid"] = .string(messageID.description)
         object["origin_ts"] = .string(originTS.rfc3339)
         object["ack_ts"] = ackTS.map { .string($0.rfc3339) } ?? .null
@@ -81,6 +87,8 @@ public struct Envelope: Sendable, Hashable {
         object["message_data"] = messageData
         object["message_metadata"] = .object(messageMetadata)
         object["hops"] = .array(hops.map(\.json))
+        // Only when a rule applied, so messages on unconstrained topics keep the original shape.
+        if let policyDecision { object["policy_decision"] = .object(policyDecision) }
         return .object(object)
     }
 }

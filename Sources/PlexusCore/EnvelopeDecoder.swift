@@ -13,6 +13,7 @@ public enum EnvelopeDecoder {
     static let knownKeys: Set<String> = [
         "message_uuid", "origin_ts", "ack_ts", "topic", "message_type", "source_subject_id",
         "destination_subject_ids", "message_data", "data", "message_metadata", "hops",
+        "policy_decision",
     ]
     /// Longest subject id or message type accepted, in UTF-8 bytes.
     public static let maxIdentifierBytes = 256
@@ -126,6 +127,14 @@ public enum EnvelopeDecoder {
         }
         if let value = object["hops"], !value.isNull {
             draft.hops = try hops(value)
+        }
+        if let value = object["policy_decision"], !value.isNull {
+            // Read so that a relay keeps the origin's decision; the origin's checker replaces
+            // whatever a client put here (NodeRuntime), so it cannot be forged from outside.
+            guard case .object(let decision) = value else {
+                throw PlexusError(.invalidField, "\"policy_decision\" must be an object, not \(value.kindName)", pointer: "/policy_decision")
+            }
+            draft.policyDecision = decision
         }
         var extra: JSONObject = [:]
         for (key, value) in object where !knownKeys.contains(key) {

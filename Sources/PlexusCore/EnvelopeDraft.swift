@@ -13,6 +13,7 @@ public struct EnvelopeDraft: Sendable, Hashable {
     public var messageData: JSONValue
     public var messageMetadata: JSONObject
     public var hops: [Hop]
+    public var policyDecision: JSONObject?
 
     public init(topic: Topic) {
         self.topic = topic
@@ -36,7 +37,8 @@ public struct EnvelopeDraft: Sendable, Hashable {
             destinationSubjectIDs: destinationSubjectIDs,
             messageData: messageData,
             messageMetadata: messageMetadata,
-            hops: addHop ? hops + [Hop(node: node, ts: now)] : hops
+            hops: addHop ? hops + [Hop(node: node, ts: now)] : hops,
+            policyDecision: policyDecision
         )
     }
 }

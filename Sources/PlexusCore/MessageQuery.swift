@@ -9,6 +9,11 @@ public struct MessageQuery: Sendable, Hashable {
     public var until: Timestamp?
     public var limit: Int
     public var cursor: QueryCursor?
+    /// Only messages with this `policy_decision.decision`: `allowed`, `routed` or `tagged` from
+    /// the log, `denied` from the dead letters (a denied message is never logged as accepted).
+    public var decision: String?
+
+    public static let decisions: Set<String> = ["allowed", "denied", "routed", "tagged"]
 
     public static let defaultLimit = 100
     public static let maxLimit = 1_000
@@ -57,13 +62,18 @@ public struct MessageQuery: Sendable, Hashable {
                     throw PlexusError(.invalidQuery, "\"limit\" must be an integer from 1 to \(maxLimit), got \"\(value)\"")
                 }
                 query.limit = limit
+            case "decision":
+                guard decisions.contains(value) else {
+                    throw PlexusError(.invalidQuery, "\"decision\" must be one of \(decisions.sorted().joined(separator: ", ")), got \"\(value)\"")
+                }
+                query.decision = value
             case "cursor":
                 guard let cursor = QueryCursor(value) else {
                     throw PlexusError(.invalidQuery, "\"cursor\" is not a cursor this node issued: \"\(value)\"")
                 }
                 query.cursor = cursor
             default:
-                throw PlexusError(.invalidQuery, "unknown parameter \"\(name)\"; known: subject, topic, since, until, limit, cursor")
+                throw PlexusError(.invalidQuery, "unknown parameter \"\(name)\"; known: subject, topic, since, until, limit, cursor, decision")
             }
         }
         if let since = query.since, let until = query.until, until <= since {
@@ -79,6 +89,7 @@ public struct MessageQuery: Sendable, Hashable {
         if let topic, !topic.matches(envelope.topic) { return false }
         if let since, envelope.originTS < since { return false }
         if let until, envelope.originTS >= until { return false }
+        if let decision, envelope.policyDecision?["decision"] != .string(decision) { return false }
         return true
     }
 }

@@ -18,6 +18,12 @@ public struct PlexusError: Error, Sendable, Hashable, CustomStringConvertible {
         case invalidQuery = "invalid-query"
         /// The thing asked for does not exist.
         case notFound = "not-found"
+        /// The message does not satisfy its topic's template (`message_data` fails a rule).
+        case invalidData = "invalid-data"
+        /// An ACL or a policy denies the message.
+        case forbidden = "forbidden"
+        /// A rate limit is exhausted for the message's key; `retryAfterSeconds` says when to retry.
+        case rateLimited = "rate-limited"
         /// The node cannot take this right now (shutting down, store unavailable); retry later.
         case unavailable = "unavailable"
         /// A bug or an unexpected failure inside the node.
@@ -28,11 +34,14 @@ public struct PlexusError: Error, Sendable, Hashable, CustomStringConvertible {
     public var message: String
     /// A JSON pointer to the offending part of the input, when there is one (e.g. `/3/topic`).
     public var pointer: String?
+    /// When to try again, for `rateLimited` (HTTP's Retry-After, also in WebSocket error frames).
+    public var retryAfterSeconds: Int?
 
-    public init(_ code: Code, _ message: String, pointer: String? = nil) {
+    public init(_ code: Code, _ message: String, pointer: String? = nil, retryAfterSeconds: Int? = nil) {
         self.code = code
         self.message = message
         self.pointer = pointer
+        self.retryAfterSeconds = retryAfterSeconds
     }
 
     public var description: String {

@@ -43,6 +43,7 @@ extension MeshForwarder {
         for offer in offers {
             do throws(PlexusError) {
                 let envelope = try validated(offer, now: now, rng: &rng)
+                try admitted(envelope)
                 records.append(LogRecord(envelope: envelope, role: offer.role, outbox: offer.targets, hopCount: offer.hopCount))
                 deliverHere.append(offer.deliverHere)
             } catch {
@@ -90,6 +91,23 @@ extension MeshForwarder {
             }
         }
         driver.persisted(records.map { ($0.envelope.messageID, $0.json) })
+    }
+
+    /// The constraint checker on a relayed message: a denial dead-letters it here (the sender
+    /// is told to drop it, as for an invalid envelope). Rate limits are the origin's to count;
+    /// an accepted message keeps the origin's decision and topic as they arrived.
+    private func admitted(_ envelope: Envelope) throws(PlexusError) {
+        guard let gate else { return }
+        // The organisation of the node where the message entered the mesh (hop node ids are
+        // `org/cluster/name` with a mesh).
+        let origin = envelope.hops.first?.node.split(separator: "/").first.map(String.init)
+        let constraints = gate.config.constraints
+        guard !constraints.isEmpty else { return }
+        let context = ConstraintContext(organisation: origin ?? gate.organisation, ingress: "peer", node: gate.node)
+        if case .denied(let denied, let error) = constraints.evaluate(envelope, context: context) {
+            gate.notify([(ConstraintGate.event(for: denied), denied)])
+            throw PlexusError(error.code, "denied at relay \(gate.node): \(error.message)")
+        }
     }
 
     /// A node never trusts a peer's bytes: the payload must be a valid envelope with the id the

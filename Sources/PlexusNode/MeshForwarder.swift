@@ -19,6 +19,9 @@ final class MeshForwarder: ForwardingSink {
     let delivery: LocalDelivery
     let limits: IngestLimits
     let clock: @Sendable () -> Timestamp
+    /// The constraint checker, applied again to what peers hand on (a node never trusts a
+    /// peer's bytes, nor another organisation's rules); nil checks nothing.
+    let gate: ConstraintGate?
     let logger: Logger
     /// What to do with the core's `deliver` for a message persisted here (it comes in the same
     /// loop turn as `persisted`).
@@ -34,7 +37,8 @@ final class MeshForwarder: ForwardingSink {
     let relayQueue = Mutex<[ForwardOffer]>([])
 
     init(driver: MeshDriver, store: any MessageStore, delivery: LocalDelivery, limits: IngestLimits,
-         clock: @escaping @Sendable () -> Timestamp, logger: Logger) {
+         clock: @escaping @Sendable () -> Timestamp, logger: Logger, gate: ConstraintGate? = nil) {
+        self.gate = gate
         self.driver = driver
         self.store = store
         self.delivery = delivery

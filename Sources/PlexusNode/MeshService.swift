@@ -17,6 +17,8 @@ struct MeshService: Service {
     /// Receives the mesh address once the listener is bound; finished on every path, so a
     /// waiter learns the mesh did not start instead of waiting forever.
     let started: AsyncStream<String>.Continuation
+    /// The mesh-wide configuration, spread and learnt through the registry.
+    var config: ConfigStore?
 
     func run() async throws {
         defer { started.finish() }
@@ -32,8 +34,12 @@ struct MeshService: Service {
         }
         started.yield(address)
         started.finish()
+        let configChanges = config.map { startConfig($0) }
         // Topic interest follows the live-stream clients; announced when it changes.
         await withTaskGroup(of: Void.self) { group in
+            if let config, let configChanges {
+                group.addTask { await followConfig(config, configChanges) }
+            }
             group.addTask {
                 while !Task.isCancelled {
                     try? await driver.setInterest(Array(Set(hub.interestPatterns + pushes.topicPatterns)))
@@ -44,6 +50,40 @@ struct MeshService: Service {
             group.cancelAll()
         }
         await driver.stop()
+    }
+
+    /// Publishes every version this node holds (so a restarted mesh relearns its configuration
+    /// from whichever node kept it) and starts watching other nodes' entries.
+    private func startConfig(_ config: ConfigStore) -> AsyncStream<[RegistryEntry]> {
+        let driver = driver
+        config.setPublisher { item in
+            try? await driver.publish(kind: .config, id: item.key.registryID, value: item.json)
+        }
+        let (changes, continuation) = AsyncStream.makeStream(of: [RegistryEntry].self, bufferingPolicy: .bufferingNewest(1))
+        driver.observeRegistry(.config) { continuation.yield($0) }
+        return changes
+    }
+
+    /// Takes newer versions from other nodes of this organisation and republishes them as this
+    /// node's own (see `ConfigStore`). Each change carries every live entry, so only the newest
+    /// snapshot matters when several queue up.
+    private func followConfig(_ config: ConfigStore, _ changes: AsyncStream<[RegistryEntry]>) async {
+        for item in config.config.items.values.sorted(by: { $0.key < $1.key }) {
+            try? await driver.publish(kind: .config, id: item.key.registryID, value: item.json)
+        }
+        let me = driver.nodeID
+        let organisation = me.rawValue.split(separator: "/").first.map(String.init) ?? ""
+        for await entries in changes {
+            let items = entries.compactMap { entry -> ConfigItem? in
+                guard entry.key.owner != me, entry.key.owner.rawValue.split(separator: "/").first.map(String.init) == organisation,
+                      let value = entry.value else { return nil }
+                return try? ConfigItem(json: value)
+            }
+            for item in config.merge(remote: items) {
+                logger.info("configuration \(item.key) v\(item.version) from \(item.node)")
+                try? await driver.publish(kind: .config, id: item.key.registryID, value: item.json)
+            }
+        }
     }
 }
 

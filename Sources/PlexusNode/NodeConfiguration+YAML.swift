@@ -56,6 +56,10 @@ extension NodeConfiguration {
             }
             try store.rejectUnknownKeys()
         }
+        if var webhooks = try root.mapping("webhooks") {
+            config.webhookAllowlist = try webhooks.strings("allow") ?? config.webhookAllowlist
+            try webhooks.rejectUnknownKeys()
+        }
         if var stream = try root.mapping("stream") {
             config.stream.clientQueue = try stream.int("client_queue") ?? config.stream.clientQueue
             try stream.rejectUnknownKeys()

@@ -89,6 +89,11 @@ public struct NodeConfiguration: Sendable, Hashable {
     public var trust: [TrustedOrganisation] = []
     /// The node's local Redis and NATS bridges; none by default.
     public var edges = Edges()
+    /// Outbound webhooks (docs/policy.md): addresses the SSRF guard lets through although they
+    /// are loopback, private, link-local… — CIDRs (`10.1.0.0/16`) or host names. Empty by default.
+    public var webhookAllowlist: [String] = []
+    /// When failed webhook deliveries are retried (tests shorten it; not in node.yaml).
+    public var webhookRetry = WebhookRetrySchedule()
 
     public init() {}
 
@@ -100,6 +105,7 @@ public struct NodeConfiguration: Sendable, Hashable {
         if http.host.isEmpty { throw fail("http.host", "must not be empty") }
         if !(0...65_535).contains(http.port) { throw fail("http.port", "must be 0...65535, got \(http.port)") }
         if dataDir.isEmpty { throw fail("data_dir", "must not be empty") }
+        do { _ = try AddressGuardAllowlist(parsing: webhookAllowlist) } catch { throw fail("webhooks.allow", error.message) }
         if !(1_024...(256 << 20)).contains(limits.maxBodyBytes) { throw fail("limits.max_body_bytes", "must be 1024...268435456 (256 MiB)") }
         if !(2...512).contains(limits.maxDepth) { throw fail("limits.max_depth", "must be 2...512") }
         if limits.maxBatch < 1 { throw fail("limits.max_batch", "must be at least 1") }

@@ -20,6 +20,8 @@ public final class NodeRuntime: MessageIngestor {
     public let logSignal: LogSignal
     let clock: @Sendable () -> Timestamp
     let logger: Logger
+    /// The constraint checker; nil on a node built without a config store (tests of the log).
+    let gate: ConstraintGate?
     /// Only `MessageID.v7` draws from it. The system generator by default: ids must not be
     /// predictable, or a client could pre-claim another client's next id and have its message
     /// dropped as a duplicate. Tests and simulations pass a seeded one.
@@ -33,7 +35,7 @@ public final class NodeRuntime: MessageIngestor {
         rng: any RandomNumberGenerator & Sendable = SystemRandomNumberGenerator(),
         logger: Logger
     ) {
-        self.init(pipeline: pipeline, store: store, hub: hub, clock: clock, rng: rng, logger: logger, forwarder: nil, logSignal: LogSignal())
+        self.init(pipeline: pipeline, store: store, hub: hub, clock: clock, rng: rng, logger: logger, forwarder: nil, logSignal: LogSignal(), gate: nil)
     }
 
     init(
@@ -45,8 +47,10 @@ public final class NodeRuntime: MessageIngestor {
         logger: Logger,
         forwarder: MeshForwarder?,
         pushes: PushSubscriptions? = nil,
-        logSignal: LogSignal
+        logSignal: LogSignal,
+        gate: ConstraintGate? = nil
     ) {
+        self.gate = gate
         self.logSignal = logSignal
         self.pushes = pushes
         self.forwarder = forwarder
@@ -65,9 +69,22 @@ public final class NodeRuntime: MessageIngestor {
             Result { () throws(PlexusError) in try pipeline.parse(bytes) }
         }
         // Decoding (up to a whole batch) happens outside the lock; only drawing ids is serialised.
-        let drafts = try EnvelopeDecoder.decodeBatch(try parsed.get(), limits: pipeline.limits)
-        let envelopes = rng.withLock { rng in
+        let value = try parsed.get()
+        let drafts = try EnvelopeDecoder.decodeBatch(value, limits: pipeline.limits)
+        var envelopes = rng.withLock { rng in
             drafts.map { $0.normalized(node: pipeline.node, now: now, rng: &rng) }
+        }
+        if gate == nil { Self.stripDecisions(&envelopes) }
+        if let gate {
+            let isBatch: Bool
+            if case .array = value { isBatch = true } else { isBatch = false }
+            switch gate.check(envelopes, ingress: ingress.rawValue, batch: isBatch) {
+            case .accepted(let checked):
+                envelopes = checked
+            case .refused(let error, let denied):
+                ConstraintGate.keep(denied, in: store, now: now)
+                throw error
+            }
         }
         return try await log(envelopes, via: ingress)
     }
@@ -89,8 +106,29 @@ public final class NodeRuntime: MessageIngestor {
             }
         }
         if !drafts.isEmpty {
-            let envelopes = rng.withLock { rng in
+            var envelopes = rng.withLock { rng in
                 drafts.map { $0.draft.normalized(node: pipeline.node, now: now, rng: &rng) }
+            }
+            if gate == nil { Self.stripDecisions(&envelopes) }
+            if let gate {
+                // Each item stands alone: a refused one fails by itself (the edge dead-letters it).
+                var kept: [(index: Int, draft: EnvelopeDraft)] = []
+                var keptEnvelopes: [Envelope] = []
+                for (entry, envelope) in zip(drafts, envelopes) {
+                    switch gate.check([envelope], ingress: ingress.rawValue, batch: false) {
+                    case .accepted(let checked):
+                        kept.append(entry)
+                        keptEnvelopes += checked
+                    case .refused(let error, let denied):
+                        ConstraintGate.keep(denied, in: store, now: now)
+                        outcomes[entry.index] = .failure(error)
+                    }
+                }
+                drafts = kept
+                envelopes = keptEnvelopes
+            }
+            guard !drafts.isEmpty else {
+                return outcomes.map { $0 ?? .failure(PlexusError(.unavailable, "the item was not processed")) }
             }
             do throws(PlexusError) {
                 let receipts = try await log(envelopes, via: ingress)
@@ -100,6 +138,11 @@ public final class NodeRuntime: MessageIngestor {
             }
         }
         return outcomes.map { $0 ?? .failure(PlexusError(.unavailable, "the item was not processed")) }
+    }
+
+    /// A decision is the origin's checker's to record; whatever a client sent is dropped.
+    static func stripDecisions(_ envelopes: inout [Envelope]) {
+        for index in envelopes.indices { envelopes[index].policyDecision = nil }
     }
 
     /// Appends to the log and, once committed, streams what was new.

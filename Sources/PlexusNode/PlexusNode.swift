@@ -11,6 +11,7 @@ import PlexusIdentity
 import PlexusPeer
 import PlexusPostgres
 import PlexusStore
+import PlexusWebhooks
 import ServiceLifecycle
 
 /// One running Plexus node: the store, the runtime, the HTTP/WebSocket server, run as services of
@@ -19,6 +20,8 @@ import ServiceLifecycle
 public final class PlexusNode: Sendable {
     public let configuration: NodeConfiguration
     public let runtime: NodeRuntime
+    /// The mesh-wide configuration store as this node holds it.
+    public let config: ConfigStore
     let group: ServiceGroup
     let logger: Logger
     let listening: AsyncStream<Int>
@@ -54,8 +57,26 @@ public final class PlexusNode: Sendable {
         self.meshAddressContinuation = meshAddressContinuation
         var meshServices: [ServiceGroupConfiguration.ServiceConfiguration] = []
         let logSignal = LogSignal()
-        if configuration.mesh.enabled {
-            let identity = try NodeIdentitySource.identity(for: configuration)
+        // The mesh-wide configuration: templates, policies, limits, ACLs, webhooks (docs/policy.md).
+        let identity = configuration.mesh.enabled ? try NodeIdentitySource.identity(for: configuration) : nil
+        let config = ConfigStore(node: identity?.nodeID.rawValue ?? configuration.name, path: configuration.dataDir + "/config-history.jsonl",
+                                 logger: logger)
+        try config.load()
+        self.config = config
+        // Webhooks: endpoints from the config store, events from the constraint checker.
+        let addressGuard = AddressGuard(allowlist: try AddressGuardAllowlist(parsing: configuration.webhookAllowlist))
+        config.setPreparer(.webhooks) { key, value, current throws(PlexusError) in
+            try WebhookSettings.prepare(key, value, current, guard: addressGuard)
+        }
+        let webhooks = try await WebhookDispatcher.open(
+            configuration: .init(databasePath: configuration.dataDir + "/webhooks.sqlite", retry: configuration.webhookRetry, addressGuard: addressGuard),
+            logger: logger)
+        let (webhookEvents, webhookContinuation) = AsyncStream.makeStream(of: WebhookEvent.self, bufferingPolicy: .bufferingOldest(10_000))
+        let nodeName = identity?.nodeID.rawValue ?? configuration.name
+        let notify = WebhookService.notifier(config: config, node: nodeName, clock: WallClock.now, into: webhookContinuation)
+        if let identity {
+            let gate = ConstraintGate(config: config, organisation: identity.nodeID.rawValue.split(separator: "/").first.map(String.init) ?? "",
+                                      node: identity.nodeID.rawValue, clock: WallClock.now, notify: notify)
             let trust = try NodeIdentitySource.trust(for: configuration, identity: identity)
             var peer = PeerMeshConfiguration(listenHost: configuration.mesh.host, listenPort: configuration.mesh.port,
                                              advertise: configuration.mesh.advertise, seeds: configuration.mesh.seeds,
@@ -67,20 +88,23 @@ public final class PlexusNode: Sendable {
                                         loop: MultiThreadedEventLoopGroup.singleton.next(), logger: logger)
             self.mesh = driver
             let forwarder = MeshForwarder(driver: driver, store: store, delivery: LocalDelivery(hub: hub, inboxes: inboxes, pushes: pushes, logSignal: logSignal),
-                                          limits: configuration.limits, clock: WallClock.now, logger: logger)
+                                          limits: configuration.limits, clock: WallClock.now, logger: logger, gate: gate)
             driver.setForwardingSink(forwarder)
             // With a mesh, `hops` names nodes by their mesh id (org/cluster/name), unique across organisations.
             self.runtime = NodeRuntime(pipeline: IngestPipeline(node: identity.nodeID.rawValue, limits: configuration.limits),
-                                       store: store, hub: hub, logger: logger, forwarder: forwarder, pushes: pushes, logSignal: logSignal)
+                                       store: store, hub: hub, logger: logger, forwarder: forwarder, pushes: pushes, logSignal: logSignal,
+                                       gate: gate)
             let host = configuration.http.host
             meshServices.append(.init(service: MeshService(driver: driver, store: store, hub: hub, pushes: pushes, logger: logger, httpURL: {
                 for await port in httpPort { return "http://\(host):\(port)" }
                 return nil
-            }, started: meshAddressContinuation)))
+            }, started: meshAddressContinuation, config: config)))
         } else {
             self.mesh = nil
             self.runtime = NodeRuntime(pipeline: IngestPipeline(node: configuration.name, limits: configuration.limits),
-                                       store: store, hub: hub, logger: logger, forwarder: nil, pushes: pushes, logSignal: logSignal)
+                                       store: store, hub: hub, logger: logger, forwarder: nil, pushes: pushes, logSignal: logSignal,
+                                       gate: ConstraintGate(config: config, organisation: "local", node: configuration.name, clock: WallClock.now,
+                                                            notify: notify))
             meshAddressContinuation.finish()
         }
         let runtime = self.runtime
@@ -93,6 +117,10 @@ public final class PlexusNode: Sendable {
         var deps = APIDependencies(node: configuration.name, ingestor: runtime, store: store, hub: hub, limits: configuration.limits,
                                    mesh: mesh.map { DriverMeshAccess(driver: $0) }, inboxes: inboxes, pushes: pushes)
         deps.edgeHealth = { monitors.map(\.snapshot.json) }
+        deps.config = config
+        deps.webhookDeliveries = { id, limit in
+            .array(try await webhooks.deliveries(endpointID: id, limit: limit).map(WebhookService.json))
+        }
         if let postgres = store as? PostgresMessageStore {
             deps.storeHealth = {
                 let health = postgres.health
@@ -126,6 +154,7 @@ public final class PlexusNode: Sendable {
                 .init(service: StoreService(store: store)),
                 .init(service: app),
                 .init(service: StreamShutdownService(hub: hub, pushes: pushes)),
+                .init(service: WebhookService(dispatcher: webhooks, config: config, events: webhookEvents, logger: logger)),
             ] + edges.map { .init(service: $0.service) } + meshServices,
             gracefulShutdownSignals: signals ? [.sigterm, .sigint] : [],
             logger: logger

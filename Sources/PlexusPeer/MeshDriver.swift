@@ -43,6 +43,8 @@ public final class MeshDriver: @unchecked Sendable {
     var phase = Phase.running
     var routing: RoutingCore
     var forwardingSink: (any ForwardingSink)?
+    /// Told of every change to a kind of registry entry, with all live entries of that kind.
+    var registryObservers: [RegistryKind: @Sendable ([RegistryEntry]) -> Void] = [:]
     var pendingAcks: [NodeID: [DataAck]] = [:]
 
     public init(configuration: PeerMeshConfiguration, identity: NodeIdentity, trust: TrustStore,
@@ -146,11 +148,26 @@ public final class MeshDriver: @unchecked Sendable {
         try await withCore { core, now in (core.publish(kind: kind, id: id, value: value, now: now), ()) }
     }
 
+    /// Calls `handler` (on the mesh loop: hand the work off) with every live entry of `kind`
+    /// whenever one of them changes, and once now.
+    public func observeRegistry(_ kind: RegistryKind, _ handler: @escaping @Sendable ([RegistryEntry]) -> Void) {
+        loop.execute { [self] in
+            registryObservers[kind] = handler
+            if let core { handler(core.registry.live(kind)) }
+        }
+    }
+
     // MARK: - Directives and timers
 
     func execute(_ directives: [MeshDirective]) {
         var owners: [NodeID] = [], members: [NodeID] = []
-        defer { meshChanged(owners: owners, members: members) }
+        var observed: Set<RegistryKind> = []
+        defer {
+            meshChanged(owners: owners, members: members)
+            if let core {
+                for kind in observed { registryObservers[kind]?(core.registry.live(kind)) }
+            }
+        }
         for directive in directives {
             switch directive {
             case .send(let message, let peer):
@@ -162,6 +179,7 @@ public final class MeshDriver: @unchecked Sendable {
                 logger.info("member \(change)", metadata: ["plexus.peer": "\(change.node)"])
             case .registryChanged(let change):
                 owners.append(change.key.owner)
+                if registryObservers[change.key.kind] != nil { observed.insert(change.key.kind) }
                 logger.debug("registry \(change.action) \(change.key) v\(change.version)")
             }
         }

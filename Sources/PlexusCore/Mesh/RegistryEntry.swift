@@ -1,6 +1,6 @@
 /// The kinds of record the gossiped registry holds. The raw value is the wire tag.
 public enum RegistryKind: UInt8, Sendable, Hashable, Comparable, CaseIterable, CustomStringConvertible {
-    case node = 1, subject = 2, backbone = 3, nodeHealth = 4, linkHealth = 5, interest = 6
+    case node = 1, subject = 2, backbone = 3, nodeHealth = 4, linkHealth = 5, interest = 6, config = 7
 
     public static func < (a: RegistryKind, b: RegistryKind) -> Bool { a.rawValue < b.rawValue }
 
@@ -12,6 +12,7 @@ public enum RegistryKind: UInt8, Sendable, Hashable, Comparable, CaseIterable, C
         case .nodeHealth: "node_health"
         case .linkHealth: "link_health"
         case .interest: "interest"
+        case .config: "config"
         }
     }
 

@@ -78,6 +78,10 @@ public struct Namespace: Sendable, Equatable {
             // a record without a cluster could otherwise supersede any organisation's record.
             guard case .string(let cluster)? = value["cluster_id"] else { return false }
             return Self.matches(clusters, cluster)
+        case .config:
+            // Policies, templates and limits bind every node: only the own organisation (whose
+            // namespace is unrestricted) may set them, never a federated one.
+            return self == .unrestricted
         }
     }
 

@@ -1,0 +1,82 @@
+import Logging
+import PlexusAPI
+import PlexusCore
+import PlexusWebhooks
+import ServiceLifecycle
+
+/// Runs the webhook dispatcher for the node's lifetime: its endpoints follow the configuration
+/// store, and the constraint checker's events (denied, invalid, routed, tagged) are queued to it.
+struct WebhookService: Service {
+    let dispatcher: WebhookDispatcher
+    let config: ConfigStore
+    let events: AsyncStream<WebhookEvent>
+    let logger: Logger
+
+    func run() async throws {
+        let (changes, continuation) = AsyncStream.makeStream(of: ConfigState.self, bufferingPolicy: .bufferingNewest(1))
+        config.observe { continuation.yield($0) }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await dispatcher.run() }
+            group.addTask {
+                for await state in changes {
+                    do { try await dispatcher.update(endpoints: WebhookSettings.endpoints(state)) } catch {
+                        logger.warning("webhook endpoints not updated", metadata: ["plexus.error": "\(error)"])
+                    }
+                }
+            }
+            group.addTask {
+                for await event in events {
+                    do { _ = try await dispatcher.publish(event) } catch {
+                        logger.warning("webhook event not queued", metadata: ["plexus.event": "\(event.kind)", "plexus.error": "\(error)"])
+                    }
+                }
+            }
+            try? await gracefulShutdown()
+            group.cancelAll()
+        }
+        continuation.finish()
+        await dispatcher.close()
+    }
+
+    /// The checker's notifications as webhook events, queued without waiting (the ingest path
+    /// never blocks on webhooks). Built only when some endpoint is configured.
+    static func notifier(config: ConfigStore, node: String, clock: @escaping @Sendable () -> Timestamp,
+                         into continuation: AsyncStream<WebhookEvent>.Continuation) -> @Sendable ([(event: String, envelope: Envelope)]) -> Void {
+        { notes in
+            guard !notes.isEmpty, !config.list(.webhooks).isEmpty else { return }
+            let now = clock()
+            var rng = SystemRandomNumberGenerator()
+            for (kind, envelope) in notes {
+                let payload: JSONValue = [
+                    "message_uuid": .string(envelope.messageID.description), "topic": .string(envelope.topic.value),
+                    "source_subject_id": envelope.sourceSubjectID.map { .string($0) } ?? .null,
+                    "destination_subject_ids": .array(envelope.destinationSubjectIDs.map { .string($0) }),
+                    "node": .string(node), "policy_decision": envelope.policyDecision.map { .object($0) } ?? .null,
+                ]
+                continuation.yield(WebhookEvent(id: "evt_" + MessageID.v7(now: now, rng: &rng).description, kind: kind,
+                                                topic: envelope.topic.value, timestamp: now, payload: payload))
+            }
+        }
+    }
+}
+
+extension WebhookService {
+    /// One delivery as `GET /v1/webhooks/{id}/deliveries` shows it. Response bodies are never
+    /// read, so nothing a receiver says is echoed here.
+    static func json(_ record: WebhookDeliveryRecord) -> JSONValue {
+        [
+            "delivery_id": .integer(record.id), "event_id": .string(record.eventID), "event": .string(record.eventKind),
+            "status": .string(record.status.rawValue), "created_at": .string(record.createdAt.rfc3339),
+            "next_attempt_at": record.nextAttemptAt.map { .string($0.rfc3339) } ?? .null,
+            "failure": record.failureReason.map { .string($0) } ?? .null,
+            "attempts": .array(record.attempts.map { attempt in
+                [
+                    "number": .integer(Int64(attempt.number)), "started_at": .string(attempt.startedAt.rfc3339),
+                    "duration_ms": .double(Double(attempt.duration.components.seconds) * 1_000 + Double(attempt.duration.components.attoseconds) / 1e15),
+                    "status_code": attempt.statusCode.map { .integer(Int64($0)) } ?? .null,
+                    "error": attempt.error.map { .string($0) } ?? .null,
+                ]
+            }),
+        ]
+    }
+}
