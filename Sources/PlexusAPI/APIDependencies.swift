@@ -19,8 +19,9 @@ public struct APIDependencies: Sendable {
     /// The mesh-wide configuration store (templates, policies, limits, ACLs, webhooks and the
     /// original config routes); nil serves none of its routes.
     public var config: ConfigStore?
-    /// Webhook delivery logs for `GET /v1/webhooks/{id}/deliveries`; nil serves none.
-    public var webhookDeliveries: (@Sendable (String, Int) async throws -> JSONValue)?
+    /// Webhook delivery logs for `GET /v1/webhooks/{id}/deliveries` (nil for an endpoint never
+    /// configured); nil serves none.
+    public var webhookDeliveries: (@Sendable (String, Int) async throws -> JSONValue?)?
     /// The edges' health (Redis, NATS) for `GET /healthz`, one object each.
     public var edgeHealth: @Sendable () -> [JSONValue] = { [] }
     /// The log's health for `GET /healthz`: its kind, and for PostgreSQL whether the database is

@@ -101,7 +101,9 @@ enum ConfigRoutes {
         let key = try key(section, name)
         let existed = config.item(key) != nil
         let item = try await put(config, key, value, request)
-        return Response.json(shown(item, reveal: true), status: existed ? .ok : .created)
+        // A webhook's secrets are shown when this write set one, or generated the first.
+        let reveal = section == .webhooks && (value["secret"] != nil || !existed)
+        return Response.json(shown(item, reveal: reveal), status: existed ? .ok : .created)
     }
 
     static func put(_ config: ConfigStore, _ key: ConfigKey, _ value: JSONValue?, _ request: Request) async throws -> ConfigItem {

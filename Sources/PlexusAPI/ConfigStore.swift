@@ -23,6 +23,11 @@ public final class ConfigStore: Sendable {
 
     /// Versions kept per key for `GET .../history` (the file keeps all).
     public static let historyPerKey = 100
+    /// Largest item, serialised: it travels as one registry entry, which gossip carries whole
+    /// (16 KiB per round) and anti-entropy in batches of 256 within a 4 MiB frame.
+    public static let maxItemBytes = 12 << 10
+    /// Most live items per section, so no client can grow every node's state without bound.
+    public static let maxItemsPerSection = 10_000
 
     public let node: String
     private let path: String?
@@ -46,7 +51,15 @@ public final class ConfigStore: Sendable {
     /// Replays the history file.
     public func load() throws {
         guard let path, FileManager.default.fileExists(atPath: path) else { return }
-        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        var data = try Data(contentsOf: URL(fileURLWithPath: path))
+        if let last = data.last, last != UInt8(ascii: "\n") {
+            // A crash mid-append left a torn line: cut it, so the next append starts a new line
+            // instead of being glued to the fragment (and lost with it at the next start).
+            let keep = (data.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 }) ?? 0
+            logger.warning("cutting a torn last line from the config history", metadata: ["plexus.file": "\(path)", "plexus.bytes": "\(data.count - keep)"])
+            guard truncate(path, off_t(keep)) == 0 else { throw PlexusError(.unavailable, "cannot repair the config history at \(path)") }
+            data = data.prefix(keep)
+        }
         var items: [ConfigItem] = []
         for (index, line) in data.split(separator: UInt8(ascii: "\n")).enumerated() {
             do {
@@ -98,6 +111,13 @@ public final class ConfigStore: Sendable {
         if let given = value {
             try ConstraintSet.validate(key, given)
             if let prepare = preparers.withLock({ $0[key.section] }) { value = try prepare(key, given, item(key)) }
+            if item(key) == nil, list(key.section).count >= Self.maxItemsPerSection {
+                throw PlexusError(.tooLarge, "\(key.section.rawValue) already holds \(Self.maxItemsPerSection) items; delete some first")
+            }
+            let size = ConfigItem(key: key, value: value, version: 1, at: now, node: node, author: author).json.serialized().count
+            if size > Self.maxItemBytes {
+                throw PlexusError(.tooLarge, "the item is \(size) bytes; a configuration item may be at most \(Self.maxItemBytes)")
+            }
         }
         let item = try take { config in [config.next(key, value: value, now: now, node: node, author: author)] }[0]
         if let publish = publisher.withLock({ $0 }) { await publish(item) }
@@ -135,20 +155,27 @@ public final class ConfigStore: Sendable {
         return items
     }
 
+    /// Merges under the state lock, compiles outside it (ingest reads the constraints on every
+    /// message), then swaps the compiled set in. Callers hold the file lock, so there is one
+    /// merge at a time and the swap cannot go backwards.
     private func merge(_ items: [ConfigItem]) -> ConfigState? {
-        state.withLock { state -> ConfigState? in
+        let merged = state.withLock { state -> ConfigState? in
             var changed = false
             for item in items where state.config.merge(item) {
                 Self.record(item, in: &state)
                 changed = true
             }
-            guard changed else { return nil }
-            if items.contains(where: { $0.key.section.constrains }) { state.constraints = ConstraintSet(state.config) }
-            for (key, problem) in state.constraints.problems {
+            return changed ? state.config : nil
+        }
+        guard let merged else { return nil }
+        if items.contains(where: { $0.key.section.constrains }) {
+            let compiled = ConstraintSet(merged)
+            for (key, problem) in compiled.problems {
                 logger.warning("configuration item left out: it does not compile here", metadata: ["plexus.config": "\(key)", "plexus.error": "\(problem)"])
             }
-            return state.config
+            state.withLock { $0.constraints = compiled }
         }
+        return merged
     }
 
     private static func record(_ item: ConfigItem, in state: inout State) {
@@ -169,11 +196,25 @@ public final class ConfigStore: Sendable {
             bytes.append(UInt8(ascii: "\n"))
         }
         let ok = { () -> Bool in
-            let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+            // Owner-only: webhook secrets are in here.
+            let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
             guard fd >= 0 else { return false }
             defer { close(fd) }
-            let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            return written == bytes.count && fsync(fd) == 0
+            let start = lseek(fd, 0, SEEK_END)
+            var done = 0
+            let wrote = bytes.withUnsafeBytes { buffer -> Bool in
+                while done < buffer.count {
+                    let n = write(fd, buffer.baseAddress! + done, buffer.count - done)
+                    if n < 0, errno == EINTR { continue }
+                    guard n > 0 else { return false }
+                    done += n
+                }
+                return true
+            }
+            if wrote, fsync(fd) == 0 { return true }
+            // Leave no partial line behind for the next append to be glued to.
+            if start >= 0 { _ = ftruncate(fd, start) }
+            return false
         }()
         if !ok {
             logger.error("could not append to the config history", metadata: ["plexus.file": "\(path)", "plexus.errno": "\(errno)"])

@@ -11,7 +11,7 @@ enum DecisionQuery {
     /// Store pages read per request before handing back what matched so far.
     static let maxPages = 20
     /// Dead letters looked at for `decision=denied`.
-    static let deadLetterWindow = 10_000
+    static let deadLetterWindow = 2_000
 
     static func page(_ query: MessageQuery, store: any MessageStore) async throws -> MessagePage {
         guard let decision = query.decision else { return try await store.query(query) }

@@ -77,8 +77,18 @@ public enum HTTPRoutes {
         }
         if let deliveries = deps.webhookDeliveries {
             router.get("/v1/webhooks/:name/deliveries") { request, context in
-                let limit = request.uri.queryParameters["limit"].flatMap { Int($0) }.map { min(max($0, 1), 1_000) } ?? 100
-                return Response.json(try await deliveries(try pathParameter(context, "name"), limit))
+                var limit = 100
+                if let text = request.uri.queryParameters["limit"] {
+                    guard let n = Int(text), (1...1_000).contains(n) else {
+                        throw Problem(PlexusError(.invalidQuery, "\"limit\" must be an integer from 1 to 1000, got \"\(text)\""))
+                    }
+                    limit = n
+                }
+                let name = try pathParameter(context, "name")
+                guard let log = try await deliveries(name, limit) else {
+                    throw Problem(PlexusError(.notFound, "no webhook \"\(name)\" was ever configured"))
+                }
+                return Response.json(log)
             }
         }
         PushRoutes.add(to: router, deps: deps)

@@ -40,15 +40,11 @@ struct NATSIngest: Sendable {
 
     func process(_ messages: [NATSMessage]) async {
         let items = messages.map { IngestItem(body: $0.payload) }
-        var results = await ingestor.ingest(each: items, via: .nats)
-        var wait = Duration.milliseconds(50)
-        // The messages are only in memory here; hold them while the log is unavailable rather
-        // than drop what a publisher may be waiting to hear about.
-        while results.contains(where: \.isUnavailable), !Task.isCancelled {
-            monitor.failed(EdgeError(.server, "the log is unavailable; \(messages.count) NATS messages wait in memory"))
-            try? await Task.sleep(for: wait)
-            wait = min(wait * 2, .seconds(5))
-            results = await ingestor.ingest(each: items, via: .nats)
+        // The messages are only in memory here; hold them while the log is unavailable (or a
+        // rate limit is exhausted) rather than drop what a publisher may be waiting to hear about.
+        let results = await ingestor.ingestWaiting(items, via: .nats) { results in
+            let why = results.contains(where: \.isUnavailable) ? "the log is unavailable" : "a rate limit is exhausted"
+            monitor.failed(EdgeError(.server, "\(why); \(messages.count) NATS messages wait in memory"))
         }
         var logged = 0, rejected = 0
         for (message, result) in zip(messages, results) {

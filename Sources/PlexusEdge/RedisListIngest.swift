@@ -123,21 +123,16 @@ struct RedisListIngest: Sendable {
             let (stamp, item) = QueueStamp.split(entry)
             return IngestItem(body: ByteBuffer(bytes: item), fallbackID: stamp.map { ids.id(node: node, list: list, stamp: $0) })
         }
-        var results = await ingestor.ingest(each: items, via: .redis)
-        var wait = Duration.milliseconds(50)
-        while results.contains(where: \.isUnavailable), !Task.isCancelled {
-            monitor.failed(EdgeError(.server, "the log is unavailable; \(entries.count) Redis items wait in \(processing)"))
-            try? await Task.sleep(for: wait)
-            wait = min(wait * 2, .seconds(5))
-            results = await ingestor.ingest(each: items, via: .redis)
+        return await ingestor.ingestWaiting(items, via: .redis) { results in
+            let why = results.contains(where: \.isUnavailable) ? "the log is unavailable" : "a rate limit is exhausted"
+            monitor.failed(EdgeError(.server, "\(why); \(entries.count) Redis items wait in \(processing)"))
         }
-        return results
     }
 
     /// Trims `entries` (the head of the processing list, now logged) and dead-letters the ones
     /// that failed validation, in one step. Throws, trimming nothing, if any is not logged yet.
     func finish(_ entries: [[UInt8]], _ results: [Result<IngestReceipt, PlexusError>]) async throws {
-        if results.contains(where: \.isUnavailable) { throw CancellationError() }
+        if results.contains(where: \.mustWait) { throw CancellationError() }
         var letters: [RedisArgument] = []
         var logged = 0
         for (entry, result) in zip(entries, results) {

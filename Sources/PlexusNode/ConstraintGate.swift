@@ -28,7 +28,8 @@ final class ConstraintGate: Sendable {
     /// The result for a batch: all accepted (possibly changed by policies), or refused with the
     /// first error (located at its element) and the denied envelopes to keep for audit.
     enum Verdict {
-        case accepted([Envelope])
+        /// Let in; `charges` are the rate-limit tokens taken, to give back if the log refuses.
+        case accepted([Envelope], charges: [RateCharge])
         case refused(PlexusError, denied: [Envelope])
     }
 
@@ -37,8 +38,10 @@ final class ConstraintGate: Sendable {
     func check(_ envelopes: [Envelope], ingress: String, organisation: String? = nil, batch: Bool) -> Verdict {
         let constraints = config.constraints
         guard !constraints.isEmpty else {
-            // Nothing configured: still strip a client-supplied decision.
-            return .accepted(envelopes.map { var e = $0; e.policyDecision = nil; return e })
+            // Nothing configured: still drop a client-supplied decision.
+            var envelopes = envelopes
+            NodeRuntime.stripDecisions(&envelopes)
+            return .accepted(envelopes, charges: [])
         }
         let context = ConstraintContext(organisation: organisation ?? self.organisation, ingress: ingress, node: node)
         var accepted: [Envelope] = []
@@ -55,25 +58,35 @@ final class ConstraintGate: Sendable {
                 if firstError == nil { firstError = batch ? error.located(under: "/\(index)") : error }
             }
         }
-        let events = (denied.map { (Self.event(for: $0), $0) } + accepted.compactMap { envelope in
+        if let firstError {
+            // The rest of the batch was not accepted either: only the denials are events.
+            notify(denied.map { (Self.event(for: $0), $0) })
+            return .refused(firstError, denied: denied)
+        }
+        if !charges.isEmpty, let refusal = limiter.withLock({ $0.take(charges, now: clock()) }) {
+            let shown = refusal.key.replacingOccurrences(of: "\u{1F}", with: ",")
+            guard let wait = refusal.retryAfter else {
+                return .refused(PlexusError(.tooLarge, "the batch needs more tokens of rate limit \(refusal.limit) for \(shown) than its burst; send smaller batches"),
+                                denied: [])
+            }
+            let seconds = max(1, Int((Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18).rounded(.up)))
+            return .refused(PlexusError(.rateLimited, "rate limit \(refusal.limit) is exhausted for \(shown); retry in \(seconds) s",
+                                        retryAfterSeconds: seconds), denied: [])
+        }
+        notify(accepted.compactMap { envelope in
             switch envelope.policyDecision?["decision"]?.stringValue {
             case "routed": ("policy.routed", envelope)
             case "tagged": ("policy.tagged", envelope)
             default: nil
             }
         })
-        if let firstError {
-            notify(events)
-            return .refused(firstError, denied: denied)
-        }
-        if !charges.isEmpty, let refusal = limiter.withLock({ $0.take(charges, now: clock()) }) {
-            let seconds = max(1, Int((Double(refusal.retryAfter.components.seconds) + Double(refusal.retryAfter.components.attoseconds) / 1e18).rounded(.up)))
-            let shown = refusal.key.replacingOccurrences(of: "\u{1F}", with: ",")
-            return .refused(PlexusError(.rateLimited, "rate limit \(refusal.limit) is exhausted for \(shown); retry in \(seconds) s",
-                                        retryAfterSeconds: seconds), denied: [])
-        }
-        notify(events)
-        return .accepted(accepted)
+        return .accepted(accepted, charges: charges)
+    }
+
+    /// Gives back the tokens of messages the log then refused (503): the client retries them.
+    func giveBack(_ charges: [RateCharge]) {
+        guard !charges.isEmpty else { return }
+        limiter.withLock { $0.giveBack(charges) }
     }
 
     static func event(for denied: Envelope) -> String {
@@ -83,12 +96,21 @@ final class ConstraintGate: Sendable {
     /// Denied messages go to the dead letters with their decision: out of the log (they were not
     /// accepted, and their `message_uuid` stays free for a corrected resend) but kept for audit
     /// (`GET /v1/messages?decision=denied`).
+    /// Largest denied message kept whole in the dead letters.
+    static let maxKeptBytes = 16 << 10
+
     static func keep(_ denied: [Envelope], in store: any MessageStore, now: Timestamp) {
         guard !denied.isEmpty else { return }
         store.deadLetter(denied.map { envelope in
             let reason = envelope.policyDecision?["reason"]?.stringValue ?? "denied"
-            return DeadLetter(messageID: envelope.messageID, at: now, reason: "denied: \(reason)", targets: [],
-                              json: envelope.json.serialized())
+            var kept = envelope
+            var json = kept.json.serialized()
+            if json.count > maxKeptBytes {
+                // The decision is what the audit needs; a large body is cut to its size.
+                kept.messageData = ["truncated_bytes": .integer(Int64(envelope.messageData.serialized().count))]
+                json = kept.json.serialized()
+            }
+            return DeadLetter(messageID: envelope.messageID, at: now, reason: "denied: \(reason)", targets: [], json: json)
         })
     }
 }

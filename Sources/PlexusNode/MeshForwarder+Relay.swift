@@ -47,7 +47,7 @@ extension MeshForwarder {
                 records.append(LogRecord(envelope: envelope, role: offer.role, outbox: offer.targets, hopCount: offer.hopCount))
                 deliverHere.append(offer.deliverHere)
             } catch {
-                logger.warning("refusing a forwarded message that is not a valid envelope",
+                logger.warning("refusing a forwarded message (invalid, or denied by this organisation's rules)",
                                metadata: ["plexus.peer": "\(offer.from)", "plexus.message": "\(offer.id)", "plexus.error": "\(error.message)"])
                 refused.append(DeadLetter(messageID: offer.id, at: now, reason: "from \(offer.from): \(error.message)",
                                           targets: offer.targets, json: offer.payload))
@@ -93,20 +93,21 @@ extension MeshForwarder {
         driver.persisted(records.map { ($0.envelope.messageID, $0.json) })
     }
 
-    /// The constraint checker on a relayed message: a denial dead-letters it here (the sender
-    /// is told to drop it, as for an invalid envelope). Rate limits are the origin's to count;
-    /// an accepted message keeps the origin's decision and topic as they arrived.
+    /// The constraint checker on a message relayed from another organisation: this
+    /// organisation's rules apply to what enters it, and a denial dead-letters the message here
+    /// (the sender is told to drop it, as for an invalid envelope). Messages of the own
+    /// organisation were checked where they entered, under the same mesh-wide rules, and were
+    /// acknowledged there: refusing them here would lose an acknowledged message. Rate limits are
+    /// counted where a message enters.
     private func admitted(_ envelope: Envelope) throws(PlexusError) {
-        guard let gate else { return }
-        // The organisation of the node where the message entered the mesh (hop node ids are
-        // `org/cluster/name` with a mesh).
-        let origin = envelope.hops.first?.node.split(separator: "/").first.map(String.init)
+        guard let gate, let origin = envelope.hops.first.map({ NodeID.organisation(of: $0.node) }),
+              origin != gate.organisation else { return }
         let constraints = gate.config.constraints
         guard !constraints.isEmpty else { return }
-        let context = ConstraintContext(organisation: origin ?? gate.organisation, ingress: "peer", node: gate.node)
+        let context = ConstraintContext(organisation: origin, ingress: "peer", node: gate.node)
         if case .denied(let denied, let error) = constraints.evaluate(envelope, context: context) {
             gate.notify([(ConstraintGate.event(for: denied), denied)])
-            throw PlexusError(error.code, "denied at relay \(gate.node): \(error.message)")
+            throw PlexusError(error.code, "denied at \(gate.node) for organisation \(gate.organisation): \(error.message)")
         }
     }
 

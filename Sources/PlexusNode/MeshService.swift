@@ -56,9 +56,7 @@ struct MeshService: Service {
     /// from whichever node kept it) and starts watching other nodes' entries.
     private func startConfig(_ config: ConfigStore) -> AsyncStream<[RegistryEntry]> {
         let driver = driver
-        config.setPublisher { item in
-            try? await driver.publish(kind: .config, id: item.key.registryID, value: item.json)
-        }
+        config.setPublisher { item in await Self.publish(item, on: driver) }
         let (changes, continuation) = AsyncStream.makeStream(of: [RegistryEntry].self, bufferingPolicy: .bufferingNewest(1))
         driver.observeRegistry(.config) { continuation.yield($0) }
         return changes
@@ -68,22 +66,23 @@ struct MeshService: Service {
     /// node's own (see `ConfigStore`). Each change carries every live entry, so only the newest
     /// snapshot matters when several queue up.
     private func followConfig(_ config: ConfigStore, _ changes: AsyncStream<[RegistryEntry]>) async {
-        for item in config.config.items.values.sorted(by: { $0.key < $1.key }) {
-            try? await driver.publish(kind: .config, id: item.key.registryID, value: item.json)
-        }
+        for item in config.config.items.values.sorted(by: { $0.key < $1.key }) { await Self.publish(item, on: driver) }
         let me = driver.nodeID
-        let organisation = me.rawValue.split(separator: "/").first.map(String.init) ?? ""
         for await entries in changes {
             let items = entries.compactMap { entry -> ConfigItem? in
-                guard entry.key.owner != me, entry.key.owner.rawValue.split(separator: "/").first.map(String.init) == organisation,
-                      let value = entry.value else { return nil }
+                guard entry.key.owner != me, entry.key.owner.organisation == me.organisation, let value = entry.value else { return nil }
                 return try? ConfigItem(json: value)
             }
             for item in config.merge(remote: items) {
-                logger.info("configuration \(item.key) v\(item.version) from \(item.node)")
-                try? await driver.publish(kind: .config, id: item.key.registryID, value: item.json)
+                logger.info("configuration changed", metadata: ["plexus.config": "\(item.key)", "plexus.version": "\(item.version)",
+                                                                "plexus.peer": "\(item.node)"])
+                await Self.publish(item, on: driver)
             }
         }
+    }
+
+    static func publish(_ item: ConfigItem, on driver: MeshDriver) async {
+        try? await driver.publish(kind: .config, id: item.key.registryID, value: item.json)
     }
 }
 

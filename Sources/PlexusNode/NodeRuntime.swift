@@ -79,8 +79,13 @@ public final class NodeRuntime: MessageIngestor {
             let isBatch: Bool
             if case .array = value { isBatch = true } else { isBatch = false }
             switch gate.check(envelopes, ingress: ingress.rawValue, batch: isBatch) {
-            case .accepted(let checked):
-                envelopes = checked
+            case .accepted(let checked, let charges):
+                do {
+                    return try await log(checked, via: ingress)
+                } catch {
+                    gate.giveBack(charges)
+                    throw error
+                }
             case .refused(let error, let denied):
                 ConstraintGate.keep(denied, in: store, now: now)
                 throw error
@@ -110,15 +115,17 @@ public final class NodeRuntime: MessageIngestor {
                 drafts.map { $0.draft.normalized(node: pipeline.node, now: now, rng: &rng) }
             }
             if gate == nil { Self.stripDecisions(&envelopes) }
+            var charges: [RateCharge] = []
             if let gate {
                 // Each item stands alone: a refused one fails by itself (the edge dead-letters it).
                 var kept: [(index: Int, draft: EnvelopeDraft)] = []
                 var keptEnvelopes: [Envelope] = []
                 for (entry, envelope) in zip(drafts, envelopes) {
                     switch gate.check([envelope], ingress: ingress.rawValue, batch: false) {
-                    case .accepted(let checked):
+                    case .accepted(let checked, let owed):
                         kept.append(entry)
                         keptEnvelopes += checked
+                        charges += owed
                     case .refused(let error, let denied):
                         ConstraintGate.keep(denied, in: store, now: now)
                         outcomes[entry.index] = .failure(error)
@@ -134,6 +141,7 @@ public final class NodeRuntime: MessageIngestor {
                 let receipts = try await log(envelopes, via: ingress)
                 for (entry, receipt) in zip(drafts, receipts) { outcomes[entry.index] = .success(receipt) }
             } catch {
+                gate?.giveBack(charges)
                 for entry in drafts { outcomes[entry.index] = .failure(error) }
             }
         }

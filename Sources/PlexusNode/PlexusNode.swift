@@ -75,7 +75,7 @@ public final class PlexusNode: Sendable {
         let nodeName = identity?.nodeID.rawValue ?? configuration.name
         let notify = WebhookService.notifier(config: config, node: nodeName, clock: WallClock.now, into: webhookContinuation)
         if let identity {
-            let gate = ConstraintGate(config: config, organisation: identity.nodeID.rawValue.split(separator: "/").first.map(String.init) ?? "",
+            let gate = ConstraintGate(config: config, organisation: identity.nodeID.organisation,
                                       node: identity.nodeID.rawValue, clock: WallClock.now, notify: notify)
             let trust = try NodeIdentitySource.trust(for: configuration, identity: identity)
             var peer = PeerMeshConfiguration(listenHost: configuration.mesh.host, listenPort: configuration.mesh.port,
@@ -119,7 +119,10 @@ public final class PlexusNode: Sendable {
         deps.edgeHealth = { monitors.map(\.snapshot.json) }
         deps.config = config
         deps.webhookDeliveries = { id, limit in
-            .array(try await webhooks.deliveries(endpointID: id, limit: limit).map(WebhookService.json))
+            // Deliveries stay in the log after an endpoint is deleted; an id never configured is a 404.
+            let records = try await webhooks.deliveries(endpointID: id, limit: limit)
+            if records.isEmpty, config.history(try ConfigKey(.webhooks, id)).isEmpty { return nil }
+            return .array(records.map(WebhookService.json))
         }
         if let postgres = store as? PostgresMessageStore {
             deps.storeHealth = {
@@ -154,7 +157,8 @@ public final class PlexusNode: Sendable {
                 .init(service: StoreService(store: store)),
                 .init(service: app),
                 .init(service: StreamShutdownService(hub: hub, pushes: pushes)),
-                .init(service: WebhookService(dispatcher: webhooks, config: config, events: webhookEvents, logger: logger)),
+                .init(service: WebhookService(dispatcher: webhooks, config: config, events: webhookEvents,
+                                              addressGuard: addressGuard, logger: logger)),
             ] + edges.map { .init(service: $0.service) } + meshServices,
             gracefulShutdownSignals: signals ? [.sigterm, .sigint] : [],
             logger: logger

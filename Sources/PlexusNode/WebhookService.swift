@@ -10,19 +10,19 @@ struct WebhookService: Service {
     let dispatcher: WebhookDispatcher
     let config: ConfigStore
     let events: AsyncStream<WebhookEvent>
+    let addressGuard: AddressGuard
     let logger: Logger
 
     func run() async throws {
-        let (changes, continuation) = AsyncStream.makeStream(of: ConfigState.self, bufferingPolicy: .bufferingNewest(1))
-        config.observe { continuation.yield($0) }
+        // A change only wakes the follower, which reads the store's current state: snapshots
+        // handed over by concurrent writers could otherwise arrive out of order.
+        let (changes, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        config.observe { _ in continuation.yield() }
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await dispatcher.run() }
             group.addTask {
-                for await state in changes {
-                    do { try await dispatcher.update(endpoints: WebhookSettings.endpoints(state)) } catch {
-                        logger.warning("webhook endpoints not updated", metadata: ["plexus.error": "\(error)"])
-                    }
-                }
+                var versions: [String: Int64] = [:]
+                for await _ in changes { await follow(&versions) }
             }
             group.addTask {
                 for await event in events {
@@ -36,6 +36,31 @@ struct WebhookService: Service {
         }
         continuation.finish()
         await dispatcher.close()
+    }
+
+    /// Hands the dispatcher the endpoints of the current configuration. An endpoint this node
+    /// cannot use (its allowlist differs from the writer's) is left out alone, with a warning; a
+    /// new version of an endpoint a 410 disabled here enables it again.
+    func follow(_ versions: inout [String: Int64]) async {
+        var endpoints: [WebhookEndpoint] = []
+        for item in config.list(.webhooks) {
+            guard let value = item.value else { continue }
+            do throws(PlexusError) {
+                let endpoint = try WebhookSettings.endpoint(item.key.name, value)
+                try endpoint.validate(addressGuard: addressGuard)
+                endpoints.append(endpoint)
+            } catch {
+                logger.warning("webhook endpoint left out on this node", metadata: ["plexus.webhook": "\(item.key.name)", "plexus.error": "\(error.message)"])
+                continue
+            }
+            if let seen = versions[item.key.name], seen < item.version, await dispatcher.disabledEndpoints.contains(item.key.name) {
+                try? await dispatcher.enable(endpointID: item.key.name)
+            }
+            versions[item.key.name] = item.version
+        }
+        do { try await dispatcher.update(endpoints: endpoints) } catch {
+            logger.warning("webhook endpoints not updated", metadata: ["plexus.error": "\(error)"])
+        }
     }
 
     /// The checker's notifications as webhook events, queued without waiting (the ingest path

@@ -19,6 +19,7 @@ enum WebhookSettings {
         for field in body.keys where !fields.contains(field) {
             throw PlexusError(.invalidField, "unknown field \"\(field)\" in a webhook; known: \(fields.sorted().joined(separator: ", "))", pointer: "/\(field)")
         }
+        guard key.name.utf8.count <= 128 else { throw PlexusError(.invalidField, "a webhook id is at most 128 bytes") }
         guard case .string(let url)? = body["url"] else {
             throw PlexusError(.invalidField, "\"url\" is required: the endpoint to POST events to", pointer: "/url")
         }
@@ -59,9 +60,5 @@ enum WebhookSettings {
         return WebhookEndpoint(id: id, url: value["url"]?.stringValue ?? "",
                                events: (value["events"]?.arrayValue ?? []).compactMap(\.stringValue),
                                topics: (value["topics"]?.arrayValue ?? []).compactMap(\.stringValue), secrets: secrets)
-    }
-
-    static func endpoints(_ state: ConfigState) -> [WebhookEndpoint] {
-        state.live(.webhooks).compactMap { item in item.value.flatMap { try? endpoint(item.key.name, $0) } }
     }
 }

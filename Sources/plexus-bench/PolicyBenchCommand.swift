@@ -28,6 +28,9 @@ struct PolicyBenchCommand: AsyncParsableCommand {
     @Option(help: "Messages for the core section.")
     var messages = 200_000
 
+    @Flag(help: "Only the core section (no node, no HTTP).")
+    var coreOnly = false
+
     func run() async throws {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -50,6 +53,7 @@ struct PolicyBenchCommand: AsyncParsableCommand {
         print(String(format: "   decode + constraint check:                       %10.0f msgs/s", core.decodeAndCheck))
         print(String(format: "   the check alone:                                  %10.0f msgs/s  (%.2f µs per message)", core.check, 1e6 / core.check))
         print("")
+        if coreOnly { return }
 
         let load = LoadGenerator.detect()
         let body = factory.body(count: plan.batchSize)
@@ -60,7 +64,8 @@ struct PolicyBenchCommand: AsyncParsableCommand {
                     if constrained { try await rules.install(base: node.base) }
                     let result = try await load.run(url: node.base + "/v1/messages", body: body, connections: plan.httpBatchConnections, plan: plan)
                     if result.requests == 0 || result.failedResponses > result.requests / 100 {
-                        throw BenchError("ingest run mostly failed: \(result.note)")
+                        let sample = try await PolicyBenchRules.post(body, to: node.base + "/v1/messages")
+                        throw BenchError("ingest run mostly failed: \(result.note); a request now answers \(sample)")
                     }
                     return result.requestsPerSecond * Double(plan.batchSize)
                 }

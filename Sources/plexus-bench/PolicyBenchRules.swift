@@ -46,6 +46,17 @@ struct PolicyBenchRules: Sendable {
         return ConstraintSet(state)
     }
 
+    /// One POST, for the report when a run fails: the status and the start of the reply.
+    static func post(_ body: [UInt8], to url: String) async throws -> String {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "content-type", value: "application/json")
+        request.body = .bytes(ByteBuffer(bytes: body))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let reply = try await response.body.collect(upTo: 1 << 20)
+        return "\(response.status.code) \(String(buffer: reply).prefix(300))"
+    }
+
     /// Writes the rules through the node's HTTP API, as an operator would.
     func install(base: String) async throws {
         var writes: [(String, String)] = policies.map { ("/v1/policies/\($0.0)", $0.1) }

@@ -52,3 +52,11 @@ import Testing
         }
     }
 }
+
+extension AccessRuleTests {
+    @Test func aLoneDenyRuleBlocksOnlyWhomItNames() throws {
+        let acl = try rules([("no-bad", #"{"effect": "deny", "sources": ["bad-*"], "topics": ["finance.>"]}"#)])
+        #expect(try denial(acl, source: "good", topic: "finance.a") == nil)
+        #expect(try denial(acl, source: "bad-1", topic: "finance.a") == "acls/no-bad")
+    }
+}

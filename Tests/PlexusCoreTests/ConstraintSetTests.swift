@@ -137,3 +137,25 @@ import Testing
             throws: { $0 is PlexusError }
     }
 }
+
+extension ConstraintSetTests {
+    @Test func aRouteCannotCarryAMessagePastTheNewTopicsRules() throws {
+        let set = try constraints([
+            (.policies, "to-review", #"{"when": "true", "action": "route", "topic": "finance.review"}"#),
+            (.acls, "reviewers", #"{"sources": ["reviewer-*"], "topics": ["finance.review"]}"#),
+        ])
+        guard case .denied(let denied, _) = set.evaluate(try envelope("chat.x", source: "joe"), context: context) else {
+            Issue.record("routed past the ACL"); return
+        }
+        #expect(denied.policyDecision?["rule"] == "acls/reviewers")
+        guard case .accepted(let ok, _) = set.evaluate(try envelope("chat.x", source: "reviewer-1"), context: context) else {
+            Issue.record("denied"); return
+        }
+        #expect(ok.topic.value == "finance.review")
+    }
+
+    @Test func tinyRatesAreRefusedAtSave() throws {
+        #expect { try ConstraintSet.validate(try ConfigKey(.limits, "l"), try JSONParser.parse(#"{"key": "topic", "rate": 1e-10, "per": "hour"}"#)) }
+            throws: { ($0 as? PlexusError)?.pointer == "/rate" }
+    }
+}

@@ -57,6 +57,34 @@ import Testing
         #expect(limiter.bucketCount <= 10)
     }
 
+    @Test func aRefusedBatchLeavesABucketChargedSeveralTimesAsItWas() {
+        var limiter = RateLimiter()
+        let five = Array(repeating: charge("l", "k", rate: 1, burst: 5), count: 5)
+        #expect(limiter.take(Array(five.prefix(3)), now: t0) == nil)  // 2 left
+        let refusal = limiter.take(Array(five.prefix(3)), now: t0)
+        #expect(refusal?.retryAfter != nil)
+        #expect(limiter.take(Array(five.prefix(2)), now: t0) == nil)  // still 2 left
+    }
+
+    @Test func moreThanTheBurstCanNeverPass() {
+        var limiter = RateLimiter()
+        let refusal = limiter.take(Array(repeating: charge("l", "k", rate: 1, burst: 2), count: 3), now: t0)
+        #expect(refusal?.limit == "l" && refusal?.retryAfter == nil)
+    }
+
+    @Test func tokensOfMessagesRefusedLaterAreGivenBack() {
+        var limiter = RateLimiter()
+        #expect(limiter.take([charge("l", "k")], now: t0) == nil)
+        limiter.giveBack([charge("l", "k")])
+        #expect(limiter.take([charge("l", "k")], now: t0) == nil)
+    }
+
+    @Test func aTinyRateNeverTraps() {
+        var bucket = TokenBucket(capacity: 1, ratePerSecond: .leastNonzeroMagnitude, now: t0)
+        #expect(bucket.take(now: t0) == nil)
+        #expect(bucket.take(now: t0) == .seconds(86_400))
+    }
+
     @Test func changedLimitsStartKeysOver() {
         var limiter = RateLimiter()
         #expect(limiter.take([charge("l", "k")], now: t0) == nil)

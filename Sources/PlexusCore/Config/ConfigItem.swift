@@ -65,7 +65,8 @@ public struct ConfigItem: Sendable, Hashable {
             throw PlexusError(.invalidField, "unknown config section", pointer: "/section")
         }
         let key = try ConfigKey(section, try string("name"))
-        guard case .integer(let version)? = object["version"], version > 0 else {
+        // Bounded so that `next` (version + 1) can never overflow, whatever a peer published.
+        guard case .integer(let version)? = object["version"], version > 0, version < Int64.max / 2 else {
             throw PlexusError(.invalidField, "config item field \"version\" must be a positive integer", pointer: "/version")
         }
         guard let at = Timestamp(rfc3339: try string("updated_at")) else {

@@ -56,7 +56,6 @@ public struct ConfigKey: Sendable, Hashable, Comparable, CustomStringConvertible
               let key = try? ConfigKey(section, String(registryID[registryID.index(after: slash)...]))
         else { return nil }
         self = key
-        _ = section
     }
 
     public var registryID: String { "\(section.rawValue)/\(name)" }

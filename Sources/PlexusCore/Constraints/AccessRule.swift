@@ -1,9 +1,11 @@
 /// An ACL: which senders may publish to which topics and send to which subjects.
 ///
 /// A rule governs the topics its `topics` patterns match and the recipients its `subjects` globs
-/// match. Anything no rule governs is open. For something governed, a matching `deny` rule wins,
-/// else a matching `allow` rule lets it through, else it is denied: once an operator writes an
-/// ACL for `finance.>`, only the senders it names may publish there.
+/// match. Anything no rule governs is open. A matching `deny` rule always wins; where `allow`
+/// rules govern, a sender must match one of them: once an operator writes an allow ACL for
+/// `finance.>`, only the senders it names may publish there. A lone `deny` rule blocks only the
+/// senders it names. `sources` match the `source_subject_id` a client declares: an ACL is as strong
+/// as the authentication in front of the node.
 ///
 /// Body: `{"effect": "allow"|"deny", "sources": [subject globs], "organisations": [globs],
 /// "topics": [topic patterns], "subjects": [subject globs], "description": "..."}`.
@@ -84,11 +86,15 @@ struct AccessRules: Sendable {
         if let deny = matching.first(where: { $0.effect == .deny }) {
             return ("acls/\(deny.name)", "ACL \(deny.name) denies \(sender) of organisation \(organisation) to \(what)")
         }
+        // Only allow rules close what they govern: a lone deny rule blocks the senders it names
+        // and leaves everyone else as they were.
+        let allowing = governing.filter { $0.effect == .allow }
+        guard !allowing.isEmpty else { return nil }
         if let allow = matching.first(where: { $0.effect == .allow }) {
             if !applied.contains("acls/\(allow.name)") { applied.append("acls/\(allow.name)") }
             return nil
         }
-        let names = governing.map(\.name).joined(separator: ", ")
-        return ("acls/\(governing[0].name)", "no ACL allows \(sender) of organisation \(organisation) to \(what) (governed by \(names))")
+        let names = allowing.map(\.name).joined(separator: ", ")
+        return ("acls/\(allowing[0].name)", "no ACL allows \(sender) of organisation \(organisation) to \(what) (governed by \(names))")
     }
 }

@@ -18,6 +18,7 @@ public struct LimitRule: Sendable, Hashable {
     public var topics: [TopicPattern]?
 
     static let fields: Set<String> = ["key", "rate", "per", "burst", "topics", "max_bytes", "description"]
+    static let minimumRatePerSecond = 1.0 / 86_400
     static let keyFields: Set<String> = ["source_subject_id", "topic", "message_type", "organisation", "ingress"]
 
     public init(name: String, _ value: JSONValue) throws(PlexusError) {
@@ -58,8 +59,13 @@ public struct LimitRule: Sendable, Hashable {
         case "hour": seconds = 3_600
         default: throw PlexusError(.invalidField, "\"per\" must be second, minute or hour, not \"\(per)\"", pointer: "/per")
         }
+        // Below one token a day a bucket would answer waits too long to express; such a "limit"
+        // is a block, which an ACL or a policy says better.
+        guard rate / seconds >= Self.minimumRatePerSecond else {
+            throw PlexusError(.invalidField, "\"rate\" must be at least one message per day", pointer: "/rate")
+        }
         let burst = try body.number("burst") ?? max(1, rate)
-        guard burst >= 1 else { throw PlexusError(.invalidField, "\"burst\" must be at least 1", pointer: "/burst") }
+        guard burst >= 1, burst <= 1e9 else { throw PlexusError(.invalidField, "\"burst\" must be from 1 to 1e9", pointer: "/burst") }
         kind = .rate(key: key, ratePerSecond: rate / seconds, burst: burst)
     }
 

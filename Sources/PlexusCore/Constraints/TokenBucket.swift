@@ -27,8 +27,16 @@ public struct TokenBucket: Sendable, Hashable {
             tokens -= 1
             return nil
         }
-        let seconds = (1 - tokens) / ratePerSecond
+        // Clamped: a rule's minimum rate keeps this under a day, and a value that is not finite
+        // must never reach the integer conversion (it would trap).
+        let seconds = min((1 - tokens) / ratePerSecond, 86_400)
+        guard seconds.isFinite else { return .seconds(86_400) }
         return .microseconds(Int64((seconds * 1_000_000).rounded(.up)))
+    }
+
+    /// Puts `count` tokens back (a message refused after it paid), never above capacity.
+    public mutating func giveBack(_ count: Double) {
+        tokens = min(capacity, tokens + count)
     }
 
     /// Full at `now`: indistinguishable from a fresh bucket, so it can be forgotten.
@@ -39,61 +47,3 @@ public struct TokenBucket: Sendable, Hashable {
     }
 }
 
-/// One token a message must take: from the bucket of `limit` for the message's `key` value.
-public struct RateCharge: Sendable, Hashable {
-    public var limit: String
-    public var key: String
-    public var ratePerSecond: Double
-    public var burst: Double
-}
-
-/// The token buckets of every rate limit and key, bounded in number: buckets that refilled to
-/// full are forgotten first (they carry no state), then the least recently used.
-public struct RateLimiter: Sendable {
-    struct BucketID: Hashable {
-        var limit: String
-        var key: String
-    }
-
-    private var buckets: [BucketID: TokenBucket] = [:]
-    public let maxBuckets: Int
-
-    public init(maxBuckets: Int = 100_000) {
-        self.maxBuckets = maxBuckets
-    }
-
-    public var bucketCount: Int { buckets.count }
-
-    /// Takes a token for every charge, or none: returns nil when all were taken, else the
-    /// limit that refused and how long until it has a token. Earlier charges of a refused
-    /// message are given back, so a refused message costs nothing.
-    public mutating func take(_ charges: [RateCharge], now: Timestamp) -> (limit: String, key: String, retryAfter: Duration)? {
-        var taken: [(BucketID, TokenBucket)] = []
-        for charge in charges {
-            let id = BucketID(limit: charge.limit, key: charge.key)
-            var bucket = buckets[id] ?? TokenBucket(capacity: charge.burst, ratePerSecond: charge.ratePerSecond, now: now)
-            if bucket.capacity != charge.burst || bucket.ratePerSecond != charge.ratePerSecond {
-                // The limit was changed: start the key over under the new numbers.
-                bucket = TokenBucket(capacity: charge.burst, ratePerSecond: charge.ratePerSecond, now: now)
-            }
-            let before = bucket
-            if let wait = bucket.take(now: now) {
-                for (takenID, previous) in taken { buckets[takenID] = previous }
-                return (charge.limit, charge.key, wait)
-            }
-            taken.append((id, buckets[id] ?? before))
-            store(id, bucket, now: now)
-        }
-        return nil
-    }
-
-    private mutating func store(_ id: BucketID, _ bucket: TokenBucket, now: Timestamp) {
-        if buckets[id] == nil, buckets.count >= maxBuckets {
-            buckets = buckets.filter { !$0.value.isFull(at: now) }
-            if buckets.count >= maxBuckets, let oldest = buckets.min(by: { ($0.value.updated, $0.key.limit, $0.key.key) < ($1.value.updated, $1.key.limit, $1.key.key) }) {
-                buckets[oldest.key] = nil
-            }
-        }
-        buckets[id] = bucket
-    }
-}

@@ -111,8 +111,10 @@ extension MeshCore {
             guard let theirs = theirMembers[m.id] else { return m.status == .alive || m.status == .suspect }
             return m.supersedes(incarnation: theirs.incarnation, status: theirs.status)
         }
+        let sharesConfiguration = Self.sharesConfiguration(me, from)
         let pushEntries = mine.entries.compactMap { e -> RegistryEntry? in
             if let theirs = theirEntries[e.key], theirs >= e.version { return nil }
+            if e.key.kind == .config, !sharesConfiguration { return nil }
             return registry.replica(e.key)
         }
         var out: [MeshDirective] = []

@@ -19,14 +19,20 @@ extension MeshCore {
         return [.schedule(.gossip(token: gossipToken), after: due - now)]
     }
 
+    /// Configuration entries (policies, webhook secrets) stay within the organisation: a node of
+    /// another organisation could not use them (its registry refuses them) and should not see them.
+    static func sharesConfiguration(_ a: NodeID, _ b: NodeID) -> Bool { a.organisation == b.organisation }
+
     /// Sends queued broadcasts to `gossipNodes` random members, then re-arms while any remain.
     mutating func gossipTick(now: MeshInstant, rng: inout some RandomNumberGenerator) -> [MeshDirective] {
         gossipDue = nil
         var out: [MeshDirective] = []
         let limit = retransmitLimit
         for target in active.sample(settings.gossipNodes, using: &rng) {
-            let items = broadcasts.take(budget: settings.maxGossipBytes, limit: limit)
+            var items = broadcasts.take(budget: settings.maxGossipBytes, limit: limit)
             if items.isEmpty { break }
+            if !Self.sharesConfiguration(me, target) { items.removeAll { if case .entry(let e) = $0 { e.key.kind == .config } else { false } } }
+            if items.isEmpty { continue }
             out.append(.send(.gossip(items), to: peer(target)))
         }
         if !broadcasts.isEmpty, active.count > 0 {

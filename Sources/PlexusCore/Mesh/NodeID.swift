@@ -4,6 +4,13 @@ public struct NodeID: Hashable, Comparable, Sendable, CustomStringConvertible, E
     public var rawValue: String
 
     public init(_ rawValue: String) { self.rawValue = rawValue }
+
+    /// The organisation part of an `org/cluster/name` id (the whole id when it has no `/`).
+    public var organisation: String { Self.organisation(of: rawValue) }
+
+    public static func organisation(of id: String) -> String {
+        id.split(separator: "/", maxSplits: 1).first.map(String.init) ?? id
+    }
     public init(stringLiteral value: String) { self.rawValue = value }
 
     public var description: String { rawValue }
