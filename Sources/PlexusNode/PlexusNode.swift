@@ -68,12 +68,11 @@ public final class PlexusNode: Sendable {
         config.setPreparer(.webhooks) { key, value, current throws(PlexusError) in
             try WebhookSettings.prepare(key, value, current, guard: addressGuard)
         }
-        let webhooks = try await WebhookDispatcher.open(
+        let webhooks = WebhookService(
             configuration: .init(databasePath: configuration.dataDir + "/webhooks.sqlite", retry: configuration.webhookRetry, addressGuard: addressGuard),
-            logger: logger)
-        let (webhookEvents, webhookContinuation) = AsyncStream.makeStream(of: WebhookEvent.self, bufferingPolicy: .bufferingOldest(10_000))
+            config: config, addressGuard: addressGuard, logger: logger)
         let nodeName = identity?.nodeID.rawValue ?? configuration.name
-        let notify = WebhookService.notifier(config: config, node: nodeName, clock: WallClock.now, into: webhookContinuation)
+        let notify = WebhookService.notifier(config: config, node: nodeName, clock: WallClock.now, into: webhooks.eventQueue)
         if let identity {
             let gate = ConstraintGate(config: config, organisation: identity.nodeID.organisation,
                                       node: identity.nodeID.rawValue, clock: WallClock.now, notify: notify)
@@ -120,7 +119,10 @@ public final class PlexusNode: Sendable {
         deps.config = config
         deps.webhookDeliveries = { id, limit in
             // Deliveries stay in the log after an endpoint is deleted; an id never configured is a 404.
-            let records = try await webhooks.deliveries(endpointID: id, limit: limit)
+            guard let dispatcher = webhooks.dispatcher else {
+                throw PlexusError(.unavailable, "webhook deliveries are not open yet; retry")
+            }
+            let records = try await dispatcher.deliveries(endpointID: id, limit: limit)
             if records.isEmpty, config.history(try ConfigKey(.webhooks, id)).isEmpty { return nil }
             return .array(records.map(WebhookService.json))
         }
@@ -157,8 +159,7 @@ public final class PlexusNode: Sendable {
                 .init(service: StoreService(store: store)),
                 .init(service: app),
                 .init(service: StreamShutdownService(hub: hub, pushes: pushes)),
-                .init(service: WebhookService(dispatcher: webhooks, config: config, events: webhookEvents,
-                                              addressGuard: addressGuard, logger: logger)),
+                .init(service: webhooks),
             ] + edges.map { .init(service: $0.service) } + meshServices,
             gracefulShutdownSignals: signals ? [.sigterm, .sigint] : [],
             logger: logger

@@ -3,17 +3,49 @@ import PlexusAPI
 import PlexusCore
 import PlexusWebhooks
 import ServiceLifecycle
+import Synchronization
 
 /// Runs the webhook dispatcher for the node's lifetime: its endpoints follow the configuration
 /// store, and the constraint checker's events (denied, invalid, routed, tagged) are queued to it.
-struct WebhookService: Service {
-    let dispatcher: WebhookDispatcher
+///
+/// The dispatcher (and its SQLite file) is opened when the service runs and closed when it ends,
+/// never in the node's initialiser: a node whose service group stops early must not leave an
+/// open database behind.
+final class WebhookService: Service, Sendable {
+    let configuration: WebhookDispatcher.Configuration
     let config: ConfigStore
-    let events: AsyncStream<WebhookEvent>
     let addressGuard: AddressGuard
     let logger: Logger
+    let events: AsyncStream<WebhookEvent>
+    /// Where the checker's notifications go (queued until the dispatcher is open).
+    let eventQueue: AsyncStream<WebhookEvent>.Continuation
+    private let opened = Mutex<WebhookDispatcher?>(nil)
+
+    init(configuration: WebhookDispatcher.Configuration, config: ConfigStore, addressGuard: AddressGuard, logger: Logger) {
+        self.configuration = configuration
+        self.config = config
+        self.addressGuard = addressGuard
+        self.logger = logger
+        (events, eventQueue) = AsyncStream.makeStream(of: WebhookEvent.self, bufferingPolicy: .bufferingOldest(10_000))
+    }
+
+    /// The dispatcher while the service runs.
+    var dispatcher: WebhookDispatcher? { opened.withLock { $0 } }
 
     func run() async throws {
+        // Opening and closing run in their own tasks, shielded from this service's cancellation
+        // (a node stopped right after it started cancels it): a SQLite statement cut short by
+        // cancellation keeps the database from closing, and sqlite-nio asserts on an unclosed
+        // connection.
+        let configuration = configuration, logger = logger
+        let dispatcher = try await Task { try await WebhookDispatcher.open(configuration: configuration, logger: logger) }.value
+        opened.withLock { $0 = dispatcher }
+        await serve(dispatcher)
+        opened.withLock { $0 = nil }
+        await Task { await dispatcher.close() }.value
+    }
+
+    private func serve(_ dispatcher: WebhookDispatcher) async {
         // A change only wakes the follower, which reads the store's current state: snapshots
         // handed over by concurrent writers could otherwise arrive out of order.
         let (changes, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
@@ -22,12 +54,12 @@ struct WebhookService: Service {
             group.addTask { await dispatcher.run() }
             group.addTask {
                 var versions: [String: Int64] = [:]
-                for await _ in changes { await follow(&versions) }
+                for await _ in changes { await self.follow(dispatcher, &versions) }
             }
             group.addTask {
-                for await event in events {
+                for await event in self.events {
                     do { _ = try await dispatcher.publish(event) } catch {
-                        logger.warning("webhook event not queued", metadata: ["plexus.event": "\(event.kind)", "plexus.error": "\(error)"])
+                        self.logger.warning("webhook event not queued", metadata: ["plexus.event": "\(event.kind)", "plexus.error": "\(error)"])
                     }
                 }
             }
@@ -35,13 +67,12 @@ struct WebhookService: Service {
             group.cancelAll()
         }
         continuation.finish()
-        await dispatcher.close()
     }
 
     /// Hands the dispatcher the endpoints of the current configuration. An endpoint this node
     /// cannot use (its allowlist differs from the writer's) is left out alone, with a warning; a
     /// new version of an endpoint a 410 disabled here enables it again.
-    func follow(_ versions: inout [String: Int64]) async {
+    func follow(_ dispatcher: WebhookDispatcher, _ versions: inout [String: Int64]) async {
         var endpoints: [WebhookEndpoint] = []
         for item in config.list(.webhooks) {
             guard let value = item.value else { continue }

@@ -49,7 +49,9 @@ final class WebhookDeliveryStore: Sendable {
             _ = try await connection.query("PRAGMA busy_timeout = 5000")
             try await migrate(connection)
         } catch {
-            try? await connection.close()
+            // In a task of its own: when the error is our caller's cancellation, a close in
+            // this task would be cancelled too, and sqlite-nio asserts on an unclosed connection.
+            await Task { try? await connection.close() }.value
             throw error
         }
         return WebhookDeliveryStore(path: path, connection: connection)

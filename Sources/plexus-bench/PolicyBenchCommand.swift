@@ -11,7 +11,8 @@ import PlexusCore
 ///    messages — the raw cost of the building block, one core.
 /// 2. The node end to end: HTTP batch ingest (wrk, 100 messages per request, durable acks) into a
 ///    fresh node without constraints and one with them, alternated `--rounds` times so drift on
-///    this shared machine falls on both.
+///    this shared machine falls on both. Without a mesh: the bench's recipients are homed nowhere,
+///    and a mesh node would hold every message in its outbox (that is issue 5's benchmark).
 struct PolicyBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "policy",
@@ -60,7 +61,7 @@ struct PolicyBenchCommand: AsyncParsableCommand {
         var without: [Double] = [], with: [Double] = []
         for round in 1...rounds {
             for constrained in [false, true] {
-                let rate = try await BenchNode.with("policy") { node in
+                let rate = try await BenchNode.with("policy", mesh: false) { node in
                     if constrained { try await rules.install(base: node.base) }
                     let result = try await load.run(url: node.base + "/v1/messages", body: body, connections: plan.httpBatchConnections, plan: plan)
                     if result.requests == 0 || result.failedResponses > result.requests / 100 {
