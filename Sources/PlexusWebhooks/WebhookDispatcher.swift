@@ -274,8 +274,11 @@ public actor WebhookDispatcher {
             try await store.record(attempt, deliveryID: job.delivery.id, state: state)
             switch action {
             case .disableEndpoint:
+                // On disk first, then in memory: whoever sees the endpoint disabled (a reader, a
+                // shutdown that follows) can rely on it surviving a restart.
+                let store = store, endpointID = job.endpoint.id, reason = "HTTP 410 Gone on delivery \(job.delivery.id)"
+                try await Task { try await store.disableEndpoint(endpointID, at: finishedAt, reason: reason) }.value
                 goneEndpoints.insert(job.endpoint.id)
-                try await store.disableEndpoint(job.endpoint.id, at: finishedAt, reason: "HTTP 410 Gone on delivery \(job.delivery.id)")
                 logger.warning("webhook endpoint answered 410 Gone; disabled it and stopped its pending deliveries", metadata: metadata)
             case .markFailed(let reason):
                 metadata["plexus.webhook.reason"] = .string(reason)
