@@ -23,6 +23,7 @@ public struct Problem: HTTPResponseError, Sendable {
         case .forbidden: .forbidden
         case .rateLimited: .tooManyRequests
         case .notFound: .notFound
+        case .conflict: .conflict
         case .unavailable: .serviceUnavailable
         case .internalError: .internalServerError
         }

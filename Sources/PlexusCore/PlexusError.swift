@@ -18,6 +18,9 @@ public struct PlexusError: Error, Sendable, Hashable, CustomStringConvertible {
         case invalidQuery = "invalid-query"
         /// The thing asked for does not exist.
         case notFound = "not-found"
+        /// The request contradicts the thing's state: a session already answered, a callback
+        /// already used, an id already taken by something different.
+        case conflict
         /// The message does not satisfy its topic's template (`message_data` fails a rule).
         case invalidData = "invalid-data"
         /// An ACL or a policy denies the message.

@@ -11,6 +11,8 @@ public enum ConfigSection: String, Sendable, Hashable, CaseIterable, Comparable 
     case acls
     /// Webhook endpoints notified of validation and policy events (`/v1/webhooks/{id}`).
     case webhooks
+    /// Human-in-the-loop channels (`/channel`, `/v1/channels/{id}`); the name is the channel id.
+    case channels
     /// The original system's subject topic groups (`/topics_data`); the name is the subject id.
     case topicsData = "topics_data"
     /// The original system's topic-scoped settings; the name is `<topic_id>/<config_name>`.
