@@ -44,6 +44,12 @@ public struct MessageTemplate: Sendable, Hashable {
         return template
     }
 
+    /// The compiled JSON Schema; nil for an original-format template.
+    var jsonSchema: JSONSchema? {
+        guard case .jsonSchema(let schema) = compiled else { return nil }
+        return schema
+    }
+
     /// The ways `data` (a message's data) breaks the template, in the order the template states its
     /// rules; empty when it conforms. At most `maxViolations`.
     public func validate(_ data: JSONValue) -> [MessageTemplateViolation] {
