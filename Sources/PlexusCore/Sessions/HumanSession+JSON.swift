@@ -61,7 +61,8 @@ extension HumanSession {
         }
         self.init(
             id: try string("session_id"), subjectID: try string("subject_id"), messageData: object["message_data"] ?? .object([:]),
-            templateSource: object["message_data_template"].flatMap { $0 == .null ? nil : $0 },
+            // `JSONValue?.none`: a bare `nil` would be `JSONValue.null` (ExpressibleByNilLiteral).
+            templateSource: object["message_data_template"].flatMap { $0 == .null ? JSONValue?.none : $0 },
             channelID: try string("reception_channel_id"),
             expiresAt: object["expiry_date"]?.doubleValue.map { Timestamp(seconds: $0) },
             createdAt: try time("created_at"), maxReprompts: int("max_reprompts"),
@@ -73,7 +74,7 @@ extension HumanSession {
         self.updatedAt = try time("updated_at")
         self.round = max(1, int("round"))
         self.errors = (object["errors"]?.arrayValue ?? []).compactMap(MessageTemplateViolation.init(sessionJSON:))
-        self.responseData = object["response_data"].flatMap { $0 == .null ? nil : $0 }
+        self.responseData = object["response_data"].flatMap { $0 == .null ? JSONValue?.none : $0 }
         var approvals: [SessionApproval] = []
         for value in object["approvals"]?.arrayValue ?? [] { approvals.append(try SessionApproval(json: value)) }
         self.approvals = approvals

@@ -113,8 +113,10 @@ public struct SessionDraft: Sendable, Hashable {
 
     /// `expiry_date` (epoch seconds, as the original) or `expires_in` (seconds from now); not both.
     static func expiry(_ object: JSONObject, now: Timestamp) throws(PlexusError) -> Timestamp? {
-        let date = object["expiry_date"].flatMap { $0 == .null ? nil : $0 }
-        let delay = object["expires_in"].flatMap { $0 == .null ? nil : $0 }
+        // `JSONValue?.none`, not `nil`: JSONValue is ExpressibleByNilLiteral, so a bare `nil` here
+        // would be `.null` and a null field would count as given.
+        let date = object["expiry_date"].flatMap { $0 == .null ? JSONValue?.none : $0 }
+        let delay = object["expires_in"].flatMap { $0 == .null ? JSONValue?.none : $0 }
         switch (date, delay) {
         case (nil, nil):
             return nil
