@@ -99,11 +99,17 @@ public struct ChannelRecord: Sendable, Hashable {
         case .email:
             _ = try string("smtp_host")
             _ = try string("from")
-            if recipients.isEmpty { throw PlexusError(.invalidField, "channel_metadata.to must name at least one address", pointer: "/channel_metadata/to") }
+            // Every entry an address: `recipients` drops non-strings, and an empty one would only
+            // fail at send time, long after the channel was saved.
+            let to = metadata["to"].map { $0.arrayValue ?? [$0] } ?? []
+            if to.isEmpty || to.contains(where: { ($0.stringValue ?? "").isEmpty }) {
+                throw PlexusError(.invalidField, "channel_metadata.to must be an address or a list of addresses, at least one", pointer: "/channel_metadata/to")
+            }
             if let port = metadata["smtp_port"], !(port.integerValue.map { (1...65_535).contains($0) } ?? false) {
                 throw PlexusError(.invalidField, "channel_metadata.smtp_port must be a port number", pointer: "/channel_metadata/smtp_port")
             }
-            for address in [try string("from")] + recipients where address.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "<" || $0 == ">" }) {
+            // Scalars, not Characters: "\r\n" is one Character, equal to neither "\r" nor "\n".
+            for address in [try string("from")] + recipients where address.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "<" || $0 == ">" }) {
                 throw PlexusError(.invalidField, "mail address \"\(address.prefix(64))\" contains a line break or angle bracket", pointer: "/channel_metadata")
             }
         case .mesh:
