@@ -149,11 +149,25 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Human-in-the-loop sessions: the store (SQLite), the service around the pure session
+        // machine (durable schedule of expiries and deliveries), and the channels (webhook, Slack,
+        // Teams, SMTP email, mesh, inbox) that reach people.
+        .target(
+            name: "PlexusSessions",
+            dependencies: [
+                "PlexusCore", "PlexusWebhooks",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // HTTP + WebSocket API on Hummingbird.
         .target(
             name: "PlexusAPI",
             dependencies: [
-                "PlexusCore", "PlexusStore",
+                "PlexusCore", "PlexusStore", "PlexusSessions",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -169,7 +183,7 @@ let package = Package(
         .target(
             name: "PlexusNode",
             dependencies: [
-                "PlexusCore", "PlexusStore", "PlexusAPI", "PlexusYAML", "PlexusIdentity", "PlexusPeer", "PlexusEdge", "PlexusPostgres", "PlexusWebhooks",
+                "PlexusCore", "PlexusStore", "PlexusAPI", "PlexusYAML", "PlexusIdentity", "PlexusPeer", "PlexusEdge", "PlexusPostgres", "PlexusWebhooks", "PlexusSessions",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -228,12 +242,20 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
+        .testTarget(
+            name: "PlexusSessionsTests",
+            dependencies: [
+                "PlexusSessions", "PlexusCore", "PlexusWebhooks",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "PlexusRedisTests", dependencies: ["PlexusRedis", "PlexusCore", "PlexusTestSupport"]),
         .testTarget(
             name: "PlexusNodeTests",
             dependencies: [
                 "PlexusCore", "PlexusStore", "PlexusAPI", "PlexusNode", "plexus", "PlexusIdentity",
-                "PlexusNATS", "PlexusRedis", "PlexusTestSupport", "PlexusPostgres",
+                "PlexusNATS", "PlexusRedis", "PlexusTestSupport", "PlexusPostgres", "PlexusSessions",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -1,4 +1,6 @@
+import Foundation
 import PlexusCore
+import PlexusSessions
 import PlexusStore
 
 /// What the API needs from the node: the ingest path, the log, the live-stream hub and the limits.
@@ -22,6 +24,12 @@ public struct APIDependencies: Sendable {
     /// Webhook delivery logs for `GET /v1/webhooks/{id}/deliveries` (nil for an endpoint never
     /// configured); nil serves none.
     public var webhookDeliveries: (@Sendable (String, Int) async throws -> JSONValue?)?
+    /// Human-in-the-loop sessions, their channels' sender and the web inbox; nil serves none of
+    /// their routes.
+    public var sessions: SessionService?
+    public var channelSender: (any ChannelSender)?
+    /// The wall clock, for checks that need one in a route (Slack's signature window).
+    public var clock: @Sendable () -> Timestamp = { Timestamp(seconds: Date().timeIntervalSince1970) }
     /// The edges' health (Redis, NATS) for `GET /healthz`, one object each.
     public var edgeHealth: @Sendable () -> [JSONValue] = { [] }
     /// The log's health for `GET /healthz`: its kind, and for PostgreSQL whether the database is

@@ -65,6 +65,11 @@ enum ConfigRoutes {
     /// An item as reads show it: webhook secrets are shown once, in the reply to the PUT that
     /// set them, and hidden from every read after (by count and a short fingerprint-free hint).
     static func shown(_ item: ConfigItem, reveal: Bool = false) -> JSONValue {
+        if item.key.section == .channels, !reveal, let value = item.value, case .object(var object) = item.json,
+           let record = try? ChannelRecord(id: item.key.name, value) {
+            object["value"] = record.maskedJSON
+            return .object(object)
+        }
         guard item.key.section == .webhooks, !reveal, case .object(var value)? = item.value,
               let secrets = value["secrets"]?.arrayValue, case .object(var object) = item.json else { return item.json }
         value["secrets"] = .array(secrets.map { _ in "whsec_…" })

@@ -74,6 +74,14 @@ public enum HTTPRoutes {
         if let config = deps.config {
             ConfigRoutes.add(to: router, config: config, limit: deps.limits.maxBodyBytes)
             ConfigCompatRoutes.add(to: router, config: config, limit: deps.limits.maxBodyBytes)
+            ChannelRoutes.add(to: router, config: config, sessions: deps.sessions, sender: deps.channelSender, limit: deps.limits.maxBodyBytes)
+            if let sessions = deps.sessions {
+                CallbackRoutes.add(to: router, config: config, sessions: sessions, clock: deps.clock, limit: deps.limits.maxBodyBytes)
+            }
+        }
+        if let sessions = deps.sessions {
+            SessionRoutes.add(to: router, sessions: sessions, limit: deps.limits.maxBodyBytes)
+            InboxRoutes.add(to: router, sessions: sessions, node: deps.node, limit: deps.limits.maxBodyBytes)
         }
         if let deliveries = deps.webhookDeliveries {
             router.get("/v1/webhooks/:name/deliveries") { request, context in

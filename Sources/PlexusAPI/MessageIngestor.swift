@@ -33,6 +33,8 @@ public struct IngestItem: Sendable {
 public enum Ingress: String, Sendable, Hashable {
     case http, webSocket = "websocket", compatHTTP = "compat-http", compatWebSocket = "compat-websocket"
     case redis, nats
+    /// Messages the node originates itself: session results and mesh prompts.
+    case sessions
 }
 
 /// What the source is told about one accepted message.

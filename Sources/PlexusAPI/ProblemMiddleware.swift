@@ -10,6 +10,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let problem as Problem {
             throw problem
+        } catch let error as PlexusError {
+            throw Problem(error)
         } catch let error as HTTPError {
             let code: PlexusError.Code = switch error.status.code {
             case 404: .notFound

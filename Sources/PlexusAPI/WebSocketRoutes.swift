@@ -3,6 +3,7 @@ import HummingbirdWebSocket
 import NIOCore
 import NIOWebSocket
 import PlexusCore
+import PlexusSessions
 
 /// WebSocket endpoints: ingest (`/v1/messages/ws`, the original `/MESSAGES`) and the live stream
 /// (`/v1/stream`, the original logger's `/`).
@@ -30,6 +31,7 @@ public enum WebSocketRoutes {
             try await stream(filter: filter, inbound: inbound, outbound: outbound, deps: deps)
         }
         SubjectSessionRoute.add(to: router, deps: deps)
+        if let sessions = deps.sessions { SessionEventsRoute.add(to: router, sessions: sessions) }
         router.ws("/") { inbound, outbound, _ in
             try await stream(filter: .everything, inbound: inbound, outbound: outbound, deps: deps)
         }

@@ -60,6 +60,10 @@ extension NodeConfiguration {
             config.webhookAllowlist = try webhooks.strings("allow") ?? config.webhookAllowlist
             try webhooks.rejectUnknownKeys()
         }
+        if var sessions = try root.mapping("sessions") {
+            config.sessionsPublicURL = try sessions.string("public_url") ?? config.sessionsPublicURL
+            try sessions.rejectUnknownKeys()
+        }
         if var stream = try root.mapping("stream") {
             config.stream.clientQueue = try stream.int("client_queue") ?? config.stream.clientQueue
             try stream.rejectUnknownKeys()

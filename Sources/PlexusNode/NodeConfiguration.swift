@@ -94,6 +94,12 @@ public struct NodeConfiguration: Sendable, Hashable {
     public var webhookAllowlist: [String] = []
     /// When failed webhook deliveries are retried (tests shorten it; not in node.yaml).
     public var webhookRetry = WebhookRetrySchedule()
+    /// Human-in-the-loop sessions (`sessions:` in node.yaml, docs/human-in-the-loop.md): the
+    /// URL people and channels reach this node at, for `response_url` and inbox links. Unset:
+    /// `http://<http.host>:<port>` as the server listens (fine on one machine, not behind a proxy).
+    public var sessionsPublicURL: String?
+    /// When failed channel deliveries are retried (tests shorten it; not in node.yaml).
+    public var sessionRetry = WebhookRetrySchedule(baseDelay: .seconds(2), maxDelay: .seconds(300), maxAttempts: 10, maxAge: .seconds(86_400))
 
     public init() {}
 
@@ -106,6 +112,9 @@ public struct NodeConfiguration: Sendable, Hashable {
         if !(0...65_535).contains(http.port) { throw fail("http.port", "must be 0...65535, got \(http.port)") }
         if dataDir.isEmpty { throw fail("data_dir", "must not be empty") }
         do { _ = try AddressGuardAllowlist(parsing: webhookAllowlist) } catch { throw fail("webhooks.allow", error.message) }
+        if let url = sessionsPublicURL, !(url.hasPrefix("http://") || url.hasPrefix("https://")) || url.hasSuffix("/") || url.contains(where: \.isWhitespace) {
+            throw fail("sessions.public_url", "must be an http(s) URL without a trailing slash, e.g. https://plexus.example.com")
+        }
         if !(1_024...(256 << 20)).contains(limits.maxBodyBytes) { throw fail("limits.max_body_bytes", "must be 1024...268435456 (256 MiB)") }
         if !(2...512).contains(limits.maxDepth) { throw fail("limits.max_depth", "must be 2...512") }
         if limits.maxBatch < 1 { throw fail("limits.max_batch", "must be at least 1") }

@@ -113,8 +113,19 @@ public final class PlexusNode: Sendable {
         if let mesh, !monitors.isEmpty {
             meshServices.append(.init(service: EdgeBackboneService(driver: mesh, monitors: monitors, logger: logger)))
         }
+        // Human-in-the-loop sessions (docs/human-in-the-loop.md): channels in the config store,
+        // sessions in their own SQLite file, results logged (and routed) like any message.
+        config.setPreparer(.channels) { key, value, current throws(PlexusError) in
+            try ChannelSettings.prepare(key, value, current, guard: addressGuard)
+        }
+        let baseURL = SessionBaseURL(configured: configuration.sessionsPublicURL, host: configuration.http.host)
+        let sessionParts = try await Self.sessions(configuration, runtime: runtime, config: config, addressGuard: addressGuard,
+                                                   webhooks: webhooks, baseURL: baseURL, node: nodeName, logger: logger)
         var deps = APIDependencies(node: configuration.name, ingestor: runtime, store: store, hub: hub, limits: configuration.limits,
                                    mesh: mesh.map { DriverMeshAccess(driver: $0) }, inboxes: inboxes, pushes: pushes)
+        deps.sessions = sessionParts.service
+        deps.channelSender = sessionParts.sender
+        deps.clock = WallClock.now
         deps.edgeHealth = { monitors.map(\.snapshot.json) }
         deps.config = config
         deps.webhookDeliveries = { id, limit in
@@ -147,6 +158,7 @@ public final class PlexusNode: Sendable {
             ),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? configuration.http.port
+                baseURL.listening(on: port)
                 listeningContinuation.yield(port)
                 listeningContinuation.finish()
                 httpPortContinuation.yield(port)
@@ -160,6 +172,7 @@ public final class PlexusNode: Sendable {
                 .init(service: app),
                 .init(service: StreamShutdownService(hub: hub, pushes: pushes)),
                 .init(service: webhooks),
+                .init(service: SessionRunService(sessions: sessionParts.service)),
             ] + edges.map { .init(service: $0.service) } + meshServices,
             gracefulShutdownSignals: signals ? [.sigterm, .sigint] : [],
             logger: logger

@@ -12,7 +12,12 @@ import PlexusWebhooks
 /// without missing a delivery.
 enum WebhookSettings {
     static let fields: Set<String> = ["url", "events", "topics", "secret", "description"]
-    static let eventKinds: Set<String> = ["*", "validation.failed", "policy.denied", "policy.routed", "policy.tagged"]
+    static let eventKinds: Set<String> = [
+        "*", "validation.failed", "policy.denied", "policy.routed", "policy.tagged",
+        // Human-in-the-loop sessions: one per state change (docs/human-in-the-loop.md).
+        "session.*", "session.created", "session.sent", "session.responded", "session.validated", "session.failed", "session.expired",
+        "session.rejected", "session.declined", "session.reprompted", "session.declined_by", "session.updated",
+    ]
 
     static func prepare(_ key: ConfigKey, _ value: JSONValue, _ current: ConfigItem?, guard addressGuard: AddressGuard) throws(PlexusError) -> JSONValue {
         guard case .object(let body) = value else { throw PlexusError(.invalidField, "a webhook must be a JSON object") }

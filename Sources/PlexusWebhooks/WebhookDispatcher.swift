@@ -18,8 +18,7 @@ import PlexusCore
 public actor WebhookDispatcher {
     let configuration: Configuration
     let store: WebhookDeliveryStore
-    let client: WebhookHTTPClient
-    let resolver: any WebhookHostResolver
+    let poster: GuardedPoster
     let now: @Sendable () -> Timestamp
     let logger: Logger
     let wakeup = WebhookWakeup()
@@ -80,8 +79,7 @@ public actor WebhookDispatcher {
     ) {
         self.configuration = configuration
         self.store = store
-        self.client = client
-        self.resolver = resolver
+        self.poster = GuardedPoster(addressGuard: configuration.addressGuard, resolver: resolver, client: client)
         self.now = now
         self.rng = SplitMix64(seed: seed)
         self.goneEndpoints = gone

@@ -54,7 +54,10 @@ public struct WebhookEndpoint: Sendable, Hashable {
 
     /// Whether `event` is one this endpoint subscribed to (ignores `disabled`).
     public func matches(_ event: WebhookEvent) -> Bool {
-        guard events.contains("*") || events.contains(event.kind) else { return false }
+        // `session.*` subscribes to a family of kinds.
+        guard events.contains(where: { $0 == "*" || $0 == event.kind || ($0.hasSuffix(".*") && event.kind.hasPrefix($0.dropLast())) }) else {
+            return false
+        }
         if topics.isEmpty { return true }
         guard let topic = event.topic else { return false }
         return topics.contains { pattern in

@@ -6,7 +6,9 @@ import Synchronization
 /// statements in one transaction; without this, two callers' statements could interleave inside
 /// each other's BEGIN…COMMIT. Waiting is not cancellable: every guarded operation is a few short
 /// statements, and abandoning one half-way would be worse than waiting for it.
-final class WebhookSerialGate: Sendable {
+public final class WebhookSerialGate: Sendable {
+    public init() {}
+
     private struct State {
         var busy = false
         // Few waiters at a time (the run loop, a publish, a reader): an array is plenty.
@@ -15,7 +17,7 @@ final class WebhookSerialGate: Sendable {
 
     private let state = Mutex(State())
 
-    func withLock<T>(_ body: () async throws -> T) async throws -> T {
+    public func withLock<T>(_ body: () async throws -> T) async throws -> T {
         await acquire()
         defer { release() }
         return try await body()

@@ -5,7 +5,9 @@ import Synchronization
 ///
 /// A signal that arrives while the loop is busy is remembered, so the loop's next wait returns at
 /// once instead of sleeping through it.
-final class WebhookWakeup: Sendable {
+public final class WebhookWakeup: Sendable {
+    public init() {}
+
     private struct State {
         var signalled = false
         var waiter: CheckedContinuation<Void, Never>?
@@ -13,7 +15,7 @@ final class WebhookWakeup: Sendable {
 
     private let state = Mutex(State())
 
-    func signal() {
+    public func signal() {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
             guard let waiter = state.waiter else {
                 state.signalled = true
@@ -26,7 +28,7 @@ final class WebhookWakeup: Sendable {
     }
 
     /// Returns on a signal, after `timeout`, or when the task is cancelled, whichever is first.
-    func wait(timeout: Duration) async {
+    public func wait(timeout: Duration) async {
         if state.withLock({ state in defer { state.signalled = false }; return state.signalled }) { return }
         await withTaskGroup(of: Void.self) { group in
             group.addTask {

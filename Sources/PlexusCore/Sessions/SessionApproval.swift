@@ -12,7 +12,7 @@ public struct SessionApproval: Sendable, Hashable {
         self.at = at
     }
 
-    var json: JSONValue {
+    public var json: JSONValue {
         ["approver": approver.map { .string($0) } ?? .null, "response_data": responseData, "at": .string(at.rfc3339)]
     }
 
