@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "plexus", targets: ["plexus"]),
         .executable(name: "plexus-bench", targets: ["plexus-bench"]),
         .library(name: "PlexusCore", targets: ["PlexusCore"]),
+        .library(name: "PlexusClient", targets: ["PlexusClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
@@ -163,6 +164,17 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The Swift SDK: messages, the log, the live stream, sessions and sendAndWaitForResponse.
+        .target(
+            name: "PlexusClient",
+            dependencies: [
+                "PlexusCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // HTTP + WebSocket API on Hummingbird.
         .target(
             name: "PlexusAPI",
@@ -255,7 +267,7 @@ let package = Package(
             name: "PlexusNodeTests",
             dependencies: [
                 "PlexusCore", "PlexusStore", "PlexusAPI", "PlexusNode", "plexus", "PlexusIdentity",
-                "PlexusNATS", "PlexusRedis", "PlexusTestSupport", "PlexusPostgres", "PlexusSessions",
+                "PlexusNATS", "PlexusRedis", "PlexusTestSupport", "PlexusPostgres", "PlexusSessions", "PlexusClient",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -42,6 +42,10 @@ enum CallbackRoutes {
                 throw PlexusError(.forbidden, "the Slack signature does not verify: \(error)")
             }
             let interaction = try SlackInteraction.parse(formBody: bytes)
+            // This channel's secret vouches for answers to this channel's prompts only.
+            guard try await sessions.session(interaction.sessionID).channelID == id else {
+                throw PlexusError(.forbidden, "session \(interaction.sessionID) was not sent to channel \(id)")
+            }
             let action: SessionEvent
             switch interaction.action {
             case .answer(let data): action = .reply(data, approver: interaction.user)

@@ -93,9 +93,21 @@ enum ChannelRoutes {
         if id == ChannelRecord.inbox.id { throw PlexusError(.conflict, "the inbox channel is built in") }
         let key = try ConfigRoutes.key(.channels, id)
         let existed = config.item(key) != nil
+        let hadSecret = config.item(key)?.value?["channel_metadata"]?["secret"] != nil
         let item = try await ConfigRoutes.put(config, key, body, request)
         guard let value = item.value else { throw PlexusError(.internalError, "the channel was not stored") }
         let record = try ChannelRecord(id: id, value)
-        return Response.json(record.json, status: existed ? .ok : .created)
+        // Shown: the secrets this request wrote, and a signing secret generated for it; every
+        // other secret stays hidden (an original PUT sends only the fields it changes).
+        var shown = record.maskedJSON
+        let given = body["channel_metadata"]?.objectValue ?? [:]
+        if case .object(var object) = shown, case .object(var metadata)? = object["channel_metadata"] {
+            for field in record.kind.secretFields where given[field] != nil || (field == "secret" && !hadSecret) {
+                metadata[field] = record.metadata[field]
+            }
+            object["channel_metadata"] = .object(metadata)
+            shown = .object(object)
+        }
+        return Response.json(shown, status: existed ? .ok : .created)
     }
 }

@@ -28,6 +28,12 @@ enum InboxRoutes {
             }
             let prompt = sessions.prompt(for: session)
             let token = HTTPRoutes.queryPairs(request).first { $0.0 == "token" }?.1
+            // A link of an earlier round (the person was asked again) shows the current form only
+            // to whoever has the current link.
+            guard token == sessions.token(for: session) else {
+                return html(InboxPage.done(sessionID: id, status: session.status.rawValue,
+                                           message: "This link is no longer valid; open the latest prompt for this session."), status: .forbidden)
+            }
             return html(InboxPage.form(prompt, postURL: "/inbox/\(SessionService.pathEscaped(id))?token=\(token ?? "")"))
         }
         router.post("/inbox/:id") { request, context in

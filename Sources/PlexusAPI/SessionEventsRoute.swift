@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import HummingbirdWebSocket
 import NIOCore
@@ -11,7 +12,9 @@ import PlexusSessions
 enum SessionEventsRoute {
     static func add(to router: Router<BasicWebSocketRequestContext>, sessions: SessionService) {
         router.ws("/v1/sessions/:id/events") { inbound, outbound, context in
-            let id = context.requestContext.parameters.get("id") ?? ""
+            // Decoded like the HTTP routes' path parameters.
+            let raw = context.requestContext.parameters.get("id") ?? ""
+            let id = raw.removingPercentEncoding ?? raw
             // Watch before reading, so no change between the read and the watch is missed.
             let changes = sessions.watchers.watch(id)
             let current: HumanSession

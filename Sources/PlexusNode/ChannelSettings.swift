@@ -7,6 +7,13 @@ import PlexusCore
 enum ChannelSettings {
     static func prepare(_ key: ConfigKey, _ value: JSONValue, _ current: ConfigItem?, guard addressGuard: AddressGuard) throws(PlexusError) -> JSONValue {
         var record = try ChannelRecord(id: key.name, value)
+        // A document read back (secrets hidden) and saved again keeps the stored secrets.
+        for field in record.kind.secretFields where record.metadata[field]?.stringValue == ChannelRecord.hidden {
+            guard let kept = current?.value?["channel_metadata"]?[field] else {
+                throw PlexusError(.invalidField, "channel_metadata.\(field) is the hidden placeholder; give the value", pointer: "/channel_metadata/\(field)")
+            }
+            record.metadata[field] = kept
+        }
         if let url = record.url {
             do {
                 _ = try addressGuard.check(url: url)

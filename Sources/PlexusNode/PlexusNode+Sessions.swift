@@ -16,7 +16,11 @@ extension PlexusNode {
     ) async throws -> (service: SessionService, sender: ChannelDispatcher) {
         let key = try SessionKeyFile.load(configuration.dataDir + "/session-key")
         let publish: @Sendable (Envelope) async throws -> Void = { envelope in
-            _ = try await runtime.log([envelope], via: .sessions)
+            // A result the log refused (dead-lettered) is not published: the session keeps
+            // trying and says why in the node's log.
+            if let refused = try await runtime.log([envelope], via: .sessions).first?.refused {
+                throw PlexusError(.internalError, "the log refused message \(envelope.messageID): \(refused)")
+            }
         }
         let sender = ChannelDispatcher(
             poster: try GuardedPoster(addressGuard: addressGuard, userAgent: "Plexus-Sessions/1"),
@@ -25,7 +29,10 @@ extension PlexusNode {
         let store = try await Task { try await SessionStore.open(path: configuration.dataDir + "/sessions.sqlite", logger: logger) }.value
         let environment = SessionService.Environment(
             clock: WallClock.now,
-            channel: { id in config.item(try! ConfigKey(.channels, id)).flatMap { item in item.value.flatMap { try? ChannelRecord(id: id, $0) } } },
+            channel: { id in
+                guard let key = try? ConfigKey(.channels, id) else { return nil }
+                return config.item(key)?.value.flatMap { try? ChannelRecord(id: id, $0) }
+            },
             publish: publish, notify: { webhooks.eventQueue.yield($0) }, baseURL: { baseURL.current }, sender: sender,
             retry: configuration.sessionRetry, node: node)
         return (SessionService(store: store, key: key, environment: environment, logger: logger), sender)
@@ -59,7 +66,13 @@ final class SessionBaseURL: Sendable {
 /// prompt links. Kept across restarts so links sent before a restart still work.
 enum SessionKeyFile {
     static func load(_ path: String) throws -> [UInt8] {
-        if let data = FileManager.default.contents(atPath: path), data.count == 32 { return Array(data) }
+        if let data = FileManager.default.contents(atPath: path) {
+            // Never replaced silently: a new key would turn every link already sent into a 403.
+            guard data.count == 32 else {
+                throw ConfigurationError(key: "data_dir", line: nil, message: "\(path) is not a 32-byte session key; restore it or remove it to start over")
+            }
+            return Array(data)
+        }
         var rng = SystemRandomNumberGenerator()
         let key = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &rng) }
         guard FileManager.default.createFile(atPath: path, contents: Data(key), attributes: [.posixPermissions: 0o600]) else {

@@ -169,10 +169,12 @@ public final class PlexusNode: Sendable {
         var groupConfig = ServiceGroupConfiguration(
             services: [
                 .init(service: StoreService(store: store)),
+                // Before the server: shutdown runs in reverse order, so the session store closes
+                // only after the server finished its requests.
+                .init(service: SessionRunService(sessions: sessionParts.service)),
                 .init(service: app),
                 .init(service: StreamShutdownService(hub: hub, pushes: pushes)),
                 .init(service: webhooks),
-                .init(service: SessionRunService(sessions: sessionParts.service)),
             ] + edges.map { .init(service: $0.service) } + meshServices,
             gracefulShutdownSignals: signals ? [.sigterm, .sigint] : [],
             logger: logger

@@ -54,9 +54,18 @@ public struct ChannelDispatcher: ChannelSender {
                 return .delivered
             }
         } catch let error as PlexusError {
-            return .permanent("channel \(channel.id): \(error.message)")
+            return Self.outcome(error, channel: channel.id)
         } catch {
             return .transient("channel \(channel.id): \(error)")
+        }
+    }
+
+    /// A setting the channel lacks is permanent; the node's own log being busy or down (a mesh
+    /// prompt not taken) passes, so it is retried.
+    static func outcome(_ error: PlexusError, channel: String) -> ChannelDeliveryOutcome {
+        switch error.code {
+        case .unavailable, .rateLimited, .internalError: .transient("channel \(channel): \(error.message)")
+        default: .permanent("channel \(channel): \(error.message)")
         }
     }
 
@@ -67,12 +76,17 @@ public struct ChannelDispatcher: ChannelSender {
             "session_id": .string(prompt.sessionID), "message": prompt.message, "response_url": .string(prompt.responseURL),
             "message_data_template": prompt.template?.source ?? .null, "errors": .array(prompt.errors.map(\.sessionJSON)),
             "round": .integer(Int64(prompt.round)), "inbox_url": .string(prompt.inboxURL),
-            "expiry_date": prompt.expiresAt.map { .double($0.seconds) } ?? .null, "subject_id": .string(prompt.subjectID),
+            "expiry_date": prompt.expiresAt.map(HumanSession.epochSeconds) ?? .null, "subject_id": .string(prompt.subjectID),
         ]
     }
 
     func post(_ url: String, headers: [(name: String, value: String)], body: [UInt8]) async -> ChannelDeliveryOutcome {
         let outcome = await poster.post(url: url, headers: headers, body: body, timeout: timeout)
+        // A receiver that says the request itself is wrong (a revoked Slack token, a deleted
+        // Teams connector) will say so again: the session fails now instead of after an hour.
+        if case .response(let code) = outcome, [400, 401, 403, 404, 405, 413, 422].contains(code) {
+            return .permanent("the receiver answered HTTP \(code)")
+        }
         switch outcome.verdict {
         case .delivered: return .delivered
         case .gone: return .permanent("the receiver answered 410 Gone")
@@ -108,7 +122,7 @@ public struct ChannelDispatcher: ChannelSender {
         } catch let error as SMTPError {
             return error.permanent ? .permanent(error.description) : .transient(error.description)
         } catch let error as PlexusError {
-            return .permanent(error.message)
+            return Self.outcome(error, channel: channel.id)
         } catch {
             return .transient("\(error)")
         }

@@ -15,49 +15,74 @@ extension SessionService {
         await withDiscardingTaskGroup { group in
             while !Task.isCancelled {
                 await publishResults()
-                for session in await dueSessions() {
+                guard let due = await dueSessions() else {
+                    // The store failed: try again shortly rather than spin.
+                    await wakeup.wait(timeout: .seconds(1))
+                    continue
+                }
+                var capped = false
+                for session in due {
                     let now = environment.clock()
                     if let expiry = session.expiresAt, now >= expiry {
                         _ = try? await apply(.expire, to: session.id)
-                    } else if session.status == .pending, await lease(session.id, now: now) {
-                        group.addTask { await self.deliver(session.id) }
+                    } else if session.status == .pending {
+                        guard inFlightCount < Self.maxConcurrentDeliveries else {
+                            capped = true
+                            continue
+                        }
+                        if let lease = await lease(session.id, now: now) {
+                            group.addTask { await self.deliver(session.id, lease: lease) }
+                        }
                     }
                 }
-                await wakeup.wait(timeout: await timeUntilNextDue())
+                // At the cap, the next finished delivery wakes the loop; otherwise the next due time
+                // (at least a second when nothing readable was due: an unreadable row stays due).
+                var wait = capped ? Self.idleWait : await timeUntilNextDue()
+                if due.isEmpty, wait == .zero { wait = .seconds(1) }
+                await wakeup.wait(timeout: wait)
             }
         }
     }
 
-    func dueSessions() async -> [HumanSession] {
+    /// Most prompts being delivered at once.
+    static let maxConcurrentDeliveries = 8
+
+    func dueSessions() async -> [HumanSession]? {
         do {
             return try await store.due(now: environment.clock())
         } catch {
             logger.warning("sessions due not read", metadata: ["plexus.error": "\(error)"])
-            return []
+            return nil
         }
     }
 
     func timeUntilNextDue() async -> Duration {
-        guard let next = try? await store.nextDue() else { return Self.idleWait }
+        guard let next = try? await store.nextDue() else { return .seconds(1) }
         let micros = next.microseconds - environment.clock().microseconds
         return micros <= 0 ? .zero : min(.microseconds(micros), Self.idleWait)
     }
 
     /// Claims the delivery of a pending session for `deliveryLease`: stored, so neither the next
-    /// turn nor a restart starts a second delivery of the same round while one runs.
-    func lease(_ id: String, now: Timestamp) async -> Bool {
-        (try? await locked { () async throws(PlexusError) -> Bool in
-            var session = try await self.session(id)
-            guard session.status == .pending, (session.nextDeliveryAt ?? session.updatedAt) <= now else { return false }
-            session.nextDeliveryAt = now.adding(microseconds: Self.deliveryLease)
-            let leased = session
+    /// turn nor a restart starts a second delivery of the same round while one runs. Returns the
+    /// lease's end, which identifies this claim.
+    func lease(_ id: String, now: Timestamp) async -> Timestamp? {
+        try? await locked { () async throws(PlexusError) -> Timestamp? in
+            let current = try await self.session(id)
+            guard current.status == .pending, (current.nextDeliveryAt ?? current.updatedAt) <= now else { return nil }
+            let lease = now.adding(microseconds: Self.deliveryLease)
+            let leased = SessionMachine.lease(current, until: lease)
             try await self.io { try await self.store.save(leased, now: now) }
-            return true
-        }) ?? false
+            self.startedDelivery(id)
+            return lease
+        }
     }
 
     /// One delivery attempt of a session's current round, and its outcome through the machine.
-    func deliver(_ id: String) async {
+    func deliver(_ id: String, lease: Timestamp) async {
+        defer {
+            finishedDelivery(id)
+            wakeup.signal()
+        }
         guard let session = try? await self.session(id), session.status == .pending else { return }
         let outcome: ChannelDeliveryOutcome
         if let channel = session.channelID == ChannelRecord.inbox.id ? ChannelRecord.inbox : environment.channel(session.channelID) {
@@ -82,11 +107,11 @@ extension SessionService {
         if case .delivered = outcome {} else {
             logger.info("session prompt not delivered", metadata: ["plexus.session": "\(id)", "plexus.channel": "\(session.channelID)", "plexus.outcome": "\(outcome)"])
         }
-        // The round may have moved on meanwhile (answered through the inbox): the machine ignores
-        // a delivery outcome for a session that is no longer pending.
+        // Only while this attempt's lease is the stored one: the round may have moved on (an
+        // answer through the inbox), or a slow attempt outlived its lease and another took over.
         _ = try? await locked { () async throws(PlexusError) -> HumanSession in
             let current = try await self.session(id)
-            guard current.round == session.round else { return current }
+            guard current.round == session.round, current.nextDeliveryAt == lease else { return current }
             return try await self.apply(event, current: current)
         }
     }

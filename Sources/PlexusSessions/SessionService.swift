@@ -54,8 +54,12 @@ public final class SessionService: Sendable {
     let gate = WebhookSerialGate()
     let wakeup = WebhookWakeup()
     private let rng: Mutex<SplitMix64>
-    /// Sessions whose prompt is being delivered right now (the run loop skips them).
+    /// Sessions whose prompt is being delivered right now (bounded by the run loop).
     private let inFlight = Mutex<Set<String>>([])
+
+    var inFlightCount: Int { inFlight.withLock { $0.count } }
+    func startedDelivery(_ id: String) { _ = inFlight.withLock { $0.insert(id) } }
+    func finishedDelivery(_ id: String) { _ = inFlight.withLock { $0.remove(id) } }
 
     public init(store: SessionStore, key: [UInt8], environment: Environment, seed: UInt64 = .random(in: .min ... .max), logger: Logger) {
         self.store = store
@@ -122,9 +126,17 @@ public final class SessionService: Sendable {
     }
 
     /// The original `POST /sessions`: a filter over every field of the session document.
+    /// Scans every session in pages of 200, newest first, up to `limit` matches.
     public func query(_ filter: DocumentFilter, limit: Int = SessionStore.maxList) async throws(PlexusError) -> [HumanSession] {
-        let all = try await io { try await self.store.list(limit: SessionStore.maxList) }
-        return Array(all.filter { session in session.json.objectValue.map(filter.matches) ?? false }.prefix(limit))
+        var matches: [HumanSession] = []
+        var cursor: (createdAt: Timestamp, id: String)?
+        while matches.count < limit {
+            let page = try await io { [cursor] in try await self.store.page(after: cursor, limit: 200) }
+            matches += page.filter { session in session.json.objectValue.map(filter.matches) ?? false }
+            guard page.count == 200, let last = page.last else { break }
+            cursor = (last.createdAt, last.id)
+        }
+        return Array(matches.prefix(limit))
     }
 
     public func reply(_ id: String, data: JSONValue, approver: String?) async throws(PlexusError) -> HumanSession {
@@ -144,7 +156,14 @@ public final class SessionService: Sendable {
     public func delete(_ id: String) async throws(PlexusError) {
         let current = try await session(id)
         if !current.status.isFinal { _ = try? await reject(id, reason: "deleted") }
-        _ = try await io { try await self.store.delete(id) }
+        try await locked { () async throws(PlexusError) -> Void in
+            // A validated result not yet in the log would be lost with the record.
+            let now = try await self.session(id)
+            if now.status == .validated, !now.resultPublished {
+                throw PlexusError(.conflict, "session \(id) was answered and its result is not published yet; retry in a moment")
+            }
+            _ = try await self.io { try await self.store.delete(id) }
+        }
     }
 
     /// A channel's answer to a prompt. `token` is the one from the prompt's link: it must be the
@@ -155,13 +174,16 @@ public final class SessionService: Sendable {
             let current = try await self.session(sessionID)
             let replayKey: String
             if let token {
-                guard self.token.verify(token, sessionID: sessionID, round: current.round) else {
-                    let earlier = (1..<max(1, current.round)).contains { self.token.verify(token, sessionID: sessionID, round: $0) }
+                guard self.token.verify(token, sessionID: sessionID, round: current.round, createdAt: current.createdAt) else {
+                    let earlier = (1..<max(1, current.round)).contains {
+                        self.token.verify(token, sessionID: sessionID, round: $0, createdAt: current.createdAt)
+                    }
                     throw earlier
                         ? PlexusError(.conflict, "this link belongs to an earlier prompt of session \(sessionID); the person was asked again (round \(current.round))")
                         : PlexusError(.forbidden, "the token does not belong to session \(sessionID)")
                 }
-                replayKey = "token:" + token
+                // A quorum round's link is shared by its approvers: each may use it once.
+                replayKey = "token:" + token + (current.approvers.isEmpty ? "" : Self.approverSuffix(action))
             } else {
                 replayKey = key ?? "body:\(sessionID):" + Self.digest(action)
             }
@@ -172,9 +194,16 @@ public final class SessionService: Sendable {
         }
     }
 
+    static func approverSuffix(_ event: SessionEvent) -> String {
+        switch event {
+        case .reply(_, let approver?), .decline(_, let approver?): ":" + approver
+        default: ""
+        }
+    }
+
     /// The current round's token, for links.
     public func token(for session: HumanSession) -> String {
-        token.token(sessionID: session.id, round: session.round)
+        token.token(sessionID: session.id, round: session.round, createdAt: session.createdAt)
     }
 
     // MARK: Transitions
@@ -211,10 +240,12 @@ public final class SessionService: Sendable {
     /// that the run loop would otherwise pick up on its next turn.
     func carryOut(_ transition: SessionTransition) async {
         watchers.offer(transition.session)
+        // Any change may move the session's due time (an earlier expiry, a new round).
+        wakeup.signal()
         for effect in transition.effects {
             switch effect {
             case .notify(let kind): notify(kind, transition.session)
-            case .deliver, .publishResult: wakeup.signal()
+            case .deliver, .publishResult: break
             }
         }
     }

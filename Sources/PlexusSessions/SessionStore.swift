@@ -16,8 +16,8 @@ public final class SessionStore: Sendable {
     let path: String
     private let connection: SQLiteConnection
     private let gate = WebhookSerialGate()
-    /// Most sessions one list or filter returns.
-    public static let maxList = 10_000
+    /// Most sessions one list or filter returns (each is a whole document in memory).
+    public static let maxList = 1_000
 
     private init(path: String, connection: SQLiteConnection) {
         self.path = path
@@ -106,7 +106,8 @@ public final class SessionStore: Sendable {
 
     public func delete(_ id: String) async throws -> Bool {
         try await gate.withLock {
-            !(try await connection.query("DELETE FROM sessions WHERE id = ? RETURNING id", [.text(id)])).isEmpty
+            _ = try await connection.query("DELETE FROM session_callbacks WHERE session_id = ?", [.text(id)])
+            return !(try await connection.query("DELETE FROM sessions WHERE id = ? RETURNING id", [.text(id)])).isEmpty
         }
     }
 
@@ -128,7 +129,7 @@ public final class SessionStore: Sendable {
     }
 
     public func load(_ id: String) async throws -> HumanSession? {
-        try await documents("SELECT doc FROM sessions WHERE id = ?", [.text(id)]).first
+        try await documents("SELECT doc FROM sessions WHERE id = ?", [.text(id)], skipBroken: false).first
     }
 
     /// Newest first, optionally only one status and/or subject.
@@ -139,6 +140,17 @@ public final class SessionStore: Sendable {
         let filter = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
         return try await documents("SELECT doc FROM sessions \(filter) ORDER BY created_at DESC, id LIMIT ?",
                                    values + [.integer(min(max(limit, 0), Self.maxList))])
+    }
+
+    /// A page of every session, newest first, after the cursor `(created_at, id)` of the last
+    /// one seen: filters scan in pages, so memory stays at one page whatever the store holds.
+    public func page(after cursor: (createdAt: Timestamp, id: String)?, limit: Int) async throws -> [HumanSession] {
+        guard let cursor else {
+            return try await documents("SELECT doc FROM sessions ORDER BY created_at DESC, id LIMIT ?", [.integer(limit)])
+        }
+        return try await documents(
+            "SELECT doc FROM sessions WHERE created_at < ? OR (created_at = ? AND id > ?) ORDER BY created_at DESC, id LIMIT ?",
+            [.integer(Int(cursor.createdAt.microseconds)), .integer(Int(cursor.createdAt.microseconds)), .text(cursor.id), .integer(limit)])
     }
 
     /// Open sessions whose expiry or next delivery has come.
@@ -159,13 +171,22 @@ public final class SessionStore: Sendable {
         try await documents("SELECT doc FROM sessions WHERE unpublished = 1 LIMIT ?", [.integer(limit)])
     }
 
-    private func documents(_ sql: String, _ values: [SQLiteData]) async throws -> [HumanSession] {
+    /// Reads session documents. A list skips a row whose document does not decode (a disk
+    /// error, a hand edit) rather than failing every read and stalling the schedule; reading
+    /// that one session by id still reports it.
+    private func documents(_ sql: String, _ values: [SQLiteData], skipBroken: Bool = true) async throws -> [HumanSession] {
         try await gate.withLock {
             let rows = try await connection.query(sql, values)
-            return try rows.map { row in
-                guard let blob = row.column("doc")?.blob else { throw PlexusError(.internalError, "a stored session has no document") }
-                return try HumanSession(json: try JSONParser.parse(Array(blob.readableBytesView)))
+            var sessions: [HumanSession] = []
+            for row in rows {
+                do {
+                    guard let blob = row.column("doc")?.blob else { throw PlexusError(.internalError, "a stored session has no document") }
+                    sessions.append(try HumanSession(json: try JSONParser.parse(Array(blob.readableBytesView))))
+                } catch where skipBroken {
+                    continue
+                }
             }
+            return sessions
         }
     }
 }

@@ -14,7 +14,7 @@ public enum ChannelKind: String, Sendable, Hashable, CaseIterable {
     case inbox
 
     /// The metadata fields holding secrets: never shown by reads after the write that set them.
-    var secretFields: [String] {
+    public var secretFields: [String] {
         switch self {
         case .webhook: ["secret"]
         case .slack: ["signing_secret", "webhook_url"]

@@ -152,10 +152,13 @@ public struct ChannelRecord: Sendable, Hashable {
         ]
     }
 
+    /// What reads show in place of a secret; written back, it keeps the stored value.
+    public static let hidden = "…(hidden)"
+
     /// The document as reads show it: secret settings replaced by a hint.
     public var maskedJSON: JSONValue {
         var copy = self
-        for field in kind.secretFields where copy.metadata[field] != nil { copy.metadata[field] = "…(hidden)" }
+        for field in kind.secretFields where copy.metadata[field] != nil { copy.metadata[field] = .string(Self.hidden) }
         return copy.json
     }
 }

@@ -40,7 +40,7 @@ extension HumanSession {
         return .object(object)
     }
 
-    static func epochSeconds(_ time: Timestamp) -> JSONValue {
+    public static func epochSeconds(_ time: Timestamp) -> JSONValue {
         time.microseconds % 1_000_000 == 0 ? .integer(time.microseconds / 1_000_000) : .double(time.seconds)
     }
 

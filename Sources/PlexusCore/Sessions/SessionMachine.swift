@@ -48,6 +48,8 @@ public enum SessionMachine {
         case .delivered:
             next.status = .sent
             next.nextDeliveryAt = nil
+            // A failed attempt's note is history once the prompt got through.
+            next.reason = nil
             return changed(&next, now: now, effects: [.notify("session.sent")])
         case .deliveryFailed(let reason, let retryAt):
             next.deliveryAttempts += 1
@@ -67,6 +69,15 @@ public enum SessionMachine {
         case .expire, .resultPublished:
             return unchanged(session)
         }
+    }
+
+    /// The node claims the delivery of a pending round until `until` (a lease, stored, so a
+    /// restart or the next turn does not deliver the same round twice while one attempt runs).
+    /// Schedule only: no version, no status.
+    public static func lease(_ session: HumanSession, until: Timestamp) -> HumanSession {
+        var leased = session
+        if leased.status == .pending { leased.nextDeliveryAt = until }
+        return leased
     }
 
     static func reply(
@@ -93,6 +104,7 @@ public enum SessionMachine {
                 session.status = .pending
                 session.deliveryAttempts = 0
                 session.nextDeliveryAt = nil
+                session.reason = nil
                 var transition = changed(&session, now: now, effects: [.notify("session.reprompted"), .deliver])
                 transition.refusal = PlexusError(.invalidData, "the reply breaks the template (\(summary)); the person is asked again (round \(session.round))")
                 return transition

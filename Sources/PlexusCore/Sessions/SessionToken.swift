@@ -21,16 +21,19 @@ public struct SessionToken: Sendable, Hashable {
 
     public func hash(into hasher: inout Hasher) {}
 
-    /// The token for `round` of `sessionID`: 128 bits, base64url without padding.
-    public func token(sessionID: String, round: Int) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: Array("\(sessionID)|\(round)".utf8), using: key)
+    /// The token for `round` of `sessionID`: 128 bits, base64url without padding. `createdAt`
+    /// (the session's creation time) tells apart two sessions that had the same id one after the
+    /// other: a link of a deleted session never answers its successor.
+    public func token(sessionID: String, round: Int, createdAt: Timestamp? = nil) -> String {
+        let input = "\(sessionID)|\(round)|\(createdAt?.microseconds ?? 0)"
+        let mac = HMAC<SHA256>.authenticationCode(for: Array(input.utf8), using: key)
         return Data(Array(mac).prefix(16)).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 
     /// Whether `token` is the one for `round` of `sessionID` (compared in constant time).
-    public func verify(_ token: String, sessionID: String, round: Int) -> Bool {
-        let expected = Array(self.token(sessionID: sessionID, round: round).utf8)
+    public func verify(_ token: String, sessionID: String, round: Int, createdAt: Timestamp? = nil) -> Bool {
+        let expected = Array(self.token(sessionID: sessionID, round: round, createdAt: createdAt).utf8)
         let given = Array(token.utf8)
         guard expected.count == given.count else { return false }
         var difference: UInt8 = 0
