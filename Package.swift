@@ -218,6 +218,7 @@ let package = Package(
             name: "plexus-bench",
             dependencies: [
                 "PlexusCore", "PlexusStore", "PlexusNode", "PlexusAPI", "PlexusIdentity", "PlexusEdge", "PlexusNATS", "PlexusRedis", "PlexusPostgres", "PlexusTestSupport",
+                "PlexusSessions", .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"),

@@ -8,6 +8,6 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plexus-bench",
         abstract: "Plexus benchmarks: run with `swift run -c release plexus-bench ingest`.",
-        subcommands: [IngestCommand.self, MeshBenchCommand.self, NATSClusterCommand.self, RoutingBenchCommand.self, EdgeBenchCommand.self, PostgresBenchCommand.self, PolicyBenchCommand.self]
+        subcommands: [IngestCommand.self, MeshBenchCommand.self, NATSClusterCommand.self, RoutingBenchCommand.self, EdgeBenchCommand.self, PostgresBenchCommand.self, PolicyBenchCommand.self, SessionBenchCommand.self]
     )
 }

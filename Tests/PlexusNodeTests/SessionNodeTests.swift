@@ -189,6 +189,26 @@ import Testing
         }
     }
 
+    /// A quorum round's one link serves every approver once: two approvers answer through the
+    /// same inbox link; the first one again is refused.
+    @Test func approversShareTheRoundsLinkEachOnce() async throws {
+        let node = try await Self.start()
+        defer { Task { try await node.stop() } }
+        let created = try #require(try await HTTP.post(node.base + "/v1/sessions", json: [
+            "subject_id": "agent-q", "message_data": ["message": "Merge?"], "approvers": ["ann", "bo"], "quorum": 2,
+        ]).json)
+        let id = try #require(created["session_id"]?.stringValue)
+        let page = try await HTTP.get(node.base + "/inbox").text
+        let link = try #require(page.range(of: "/inbox/\(id)\\?token=[A-Za-z0-9_-]+", options: .regularExpression).map { String(page[$0]) })
+        let form = #"response_data={"merge":true}&action=answer&approver="#
+        #expect(try await HTTP.request(.POST, node.base + link, body: Array((form + "ann").utf8)).status == 200)
+        #expect(try await HTTP.request(.POST, node.base + link, body: Array((form + "ann").utf8)).status == 409)
+        #expect(try await HTTP.request(.POST, node.base + link, body: Array((form + "bo").utf8)).status == 200)
+        let done = try #require(try await HTTP.get(node.base + "/v1/sessions/" + id).json)
+        #expect(done["status"] == "validated")
+        #expect(done["approvals"]?.arrayValue?.compactMap { $0["approver"]?.stringValue } == ["ann", "bo"])
+    }
+
     /// The original routes: create, read, update, query with operators, delete; channels with
     /// a tag query.
     @Test func theOriginalRoutesCreateQueryUpdateAndDelete() async throws {

@@ -47,15 +47,20 @@ import Testing
         }
     }
 
-    /// Runs the service's loop while `body` runs.
+    /// Runs the service's loop while `body` runs, then stops it and closes the store, also when
+    /// `body` fails (sqlite-nio asserts on a connection never closed).
     static func running(_ service: SessionService, _ body: () async throws -> Void) async throws {
         let loop = Task { await service.run() }
-        defer { loop.cancel() }
-        try await body()
+        let result = await caught { try await body() }
+        loop.cancel()
+        await loop.value
+        await Task { await service.store.close() }.value
+        try result.get()
     }
 
+    /// Polls `condition`; 30 s is far above the milliseconds it takes, for a loaded CI machine.
     static func until(_ what: String, _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
             if try await condition() { return }
             try await Task.sleep(for: .milliseconds(10))
@@ -81,14 +86,14 @@ import Testing
             #expect(failed.status == .failed)
             #expect(failed.reason?.contains("could not deliver") == true)
         }
-        await service.store.close()
     }
 
     @Test func anExpiryPassedWhileDownIsAppliedOnTheFirstTurnAfterRestart() async throws {
         let harness = Harness(sender: ScriptedSender([]))
         let first = try await harness.service()
-        let (session, _) = try await first.create(["subject_id": "agent-1", "message_data": ["message": "?"], "expires_in": 30])
+        let created = await caught { try await first.create(["subject_id": "agent-1", "message_data": ["message": "?"], "expires_in": 30]) }
         await first.store.close()
+        let (session, _) = try created.get()
         // Down for a minute.
         harness.advance(seconds: 60)
         let second = try await harness.service()
@@ -97,7 +102,6 @@ import Testing
         }
         #expect(harness.sender.prompts.withLock { $0.isEmpty }, "an expired session is never delivered")
         #expect(harness.events.withLock { $0.contains("session.expired") })
-        await second.store.close()
     }
 
     @Test func aValidatedResultIsPublishedOnceWithItsFixedID() async throws {
@@ -117,11 +121,19 @@ import Testing
             let prompt = try #require(harness.sender.prompts.withLock { $0.first })
             #expect(prompt.responseURL.hasPrefix("http://node.test/webhook-response?token="))
         }
-        await service.store.close()
     }
 }
 
 struct SessionServiceTestFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
+}
+
+/// `body`'s value or error, so cleanup can run before the error is rethrown.
+func caught<T>(_ body: () async throws -> T) async -> Result<T, any Error> {
+    do {
+        return .success(try await body())
+    } catch {
+        return .failure(error)
+    }
 }
