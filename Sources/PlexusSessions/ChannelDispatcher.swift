@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import NIOCore
 import NIOPosix
@@ -128,6 +129,16 @@ public struct ChannelDispatcher: ChannelSender {
         }
     }
 
+    /// A UUID (version 8, RFC 9562) derived from the session and round.
+    static func promptID(session: String, round: Int) -> MessageID {
+        var bytes = Array(SHA256.hash(data: Array("plexus-prompt|\(session)|\(round)".utf8)).prefix(16))
+        bytes[6] = (bytes[6] & 0x0F) | 0x80
+        bytes[8] = (bytes[8] & 0x3F) | 0x80
+        let uuid = UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+                               bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+        return MessageID(uuid)
+    }
+
     /// A Message-ID domain from the node name (letters, digits, dots and dashes only).
     public static func mailDomain(_ node: String) -> String {
         let cleaned = String(node.map { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" ? $0 : "." })
@@ -138,7 +149,9 @@ public struct ChannelDispatcher: ChannelSender {
     /// client answers through `response_url` (or the inbox link).
     func meshPrompt(_ prompt: ChannelPrompt, to subject: String) throws(PlexusError) -> Envelope {
         var draft = EnvelopeDraft(topic: try Topic(subject + "__human_intervention_requests"))
-        draft.messageID = nil
+        // One id per session and round: a delivery retried after a crash is a duplicate the log
+        // drops, so the person sees each round's prompt once.
+        draft.messageID = Self.promptID(session: prompt.sessionID, round: prompt.round)
         draft.sourceSubjectID = "sessions_system"
         draft.destinationSubjectIDs = [subject]
         draft.messageType = "human_intervention_request"

@@ -167,7 +167,9 @@ extension SessionService {
         draft.messageType = "human_intervention_results"
         draft.messageData = .object(data)
         if session.dslExecutionID != .null { draft.messageMetadata["dsl_execution_id"] = session.dslExecutionID }
-        return withRandom { rng in draft.normalized(node: environment.node, now: environment.clock(), rng: &rng) }
+        // Stamped with the validation time, not the publish time: a result published again after
+        // a crash is byte for byte the first one.
+        return withRandom { rng in draft.normalized(node: environment.node, now: session.updatedAt, rng: &rng) }
     }
 
     public static func pathEscaped(_ text: String) -> String {

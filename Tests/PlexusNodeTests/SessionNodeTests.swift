@@ -214,16 +214,19 @@ import Testing
     @Test func theOriginalRoutesCreateQueryUpdateAndDelete() async throws {
         let node = try await Self.start()
         defer { Task { try await node.stop() } }
-        for (index, subject) in ["a-1", "a-2", "a-3"].enumerated() {
-            let reply = try await HTTP.post(node.base + "/session", json: [
+        func body(_ index: Int, _ subject: String) -> JSONValue {
+            [
                 "session_id": .string("s-\(index)"), "subject_id": .string(subject), "message_data": ["message": "?"],
                 "expiry_date": .integer(4_000_000_000 + Int64(index)), "dsl_execution_id": "run-9",
-            ])
-            #expect(reply.status == 201)
+            ]
+        }
+        for (index, subject) in ["a-1", "a-2", "a-3"].enumerated() {
+            #expect(try await HTTP.post(node.base + "/session", json: body(index, subject)).status == 201)
         }
         // The same POST again is the same session (an agent's retry); a different one is a conflict.
-        #expect(try await HTTP.post(node.base + "/session", json: ["session_id": "s-0", "subject_id": "a-1", "message_data": ["message": "?"]]).status == 200)
-        #expect(try await HTTP.post(node.base + "/session", json: ["session_id": "s-0", "subject_id": "other", "message_data": ["message": "?"]]).status == 409)
+        #expect(try await HTTP.post(node.base + "/session", json: body(0, "a-1")).status == 200)
+        #expect(try await HTTP.post(node.base + "/session", json: body(0, "other")).status == 409)
+        #expect(try await HTTP.post(node.base + "/session", json: ["session_id": "s-0", "subject_id": "a-1", "message_data": ["message": "?"]]).status == 409)
         func query(_ filter: JSONValue) async throws -> [String] {
             (try await HTTP.post(node.base + "/sessions", json: filter).json?.arrayValue ?? []).compactMap { $0["session_id"]?.stringValue }.sorted()
         }

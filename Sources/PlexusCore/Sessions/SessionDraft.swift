@@ -90,6 +90,7 @@ public struct SessionDraft: Sendable, Hashable {
     public func matches(_ session: HumanSession) -> Bool {
         session.subjectID == subjectID && session.messageData == messageData && session.templateSource == templateSource
             && session.channelID == channelID && session.approvers == approvers && session.quorum == quorum
+            && session.maxReprompts == maxReprompts && session.dslExecutionID == dslExecutionID && session.extra == extra
     }
 
     /// Ids (session, subject, channel, approver): 1 to 256 printable characters without spaces or
