@@ -15,12 +15,15 @@ extension PlexusNode {
         baseURL: SessionBaseURL, node: String, logger: Logger
     ) async throws -> (service: SessionService, sender: ChannelDispatcher) {
         let key = try SessionKeyFile.load(configuration.dataDir + "/session-key")
+        // A mesh prompt the log refused (dead-lettered) is not delivered: the session retries.
         let publish: @Sendable (Envelope) async throws -> Void = { envelope in
-            // A result the log refused (dead-lettered) is not published: the session keeps
-            // trying and says why in the node's log.
             if let refused = try await runtime.log([envelope], via: .sessions).first?.refused {
                 throw PlexusError(.internalError, "the log refused message \(envelope.messageID): \(refused)")
             }
+        }
+        // Results in one append; a refused one stays unpublished and says why in the node's log.
+        let publishResults: @Sendable ([Envelope]) async throws -> [String?] = { envelopes in
+            try await runtime.log(envelopes, via: .sessions).map(\.refused)
         }
         let sender = ChannelDispatcher(
             poster: try GuardedPoster(addressGuard: addressGuard, userAgent: "Plexus-Sessions/1"),
@@ -33,7 +36,7 @@ extension PlexusNode {
                 guard let key = try? ConfigKey(.channels, id) else { return nil }
                 return config.item(key)?.value.flatMap { try? ChannelRecord(id: id, $0) }
             },
-            publish: publish, notify: { webhooks.eventQueue.yield($0) }, baseURL: { baseURL.current }, sender: sender,
+            publish: publishResults, notify: { webhooks.eventQueue.yield($0) }, baseURL: { baseURL.current }, sender: sender,
             retry: configuration.sessionRetry, node: node)
         return (SessionService(store: store, key: key, environment: environment, logger: logger), sender)
     }

@@ -51,7 +51,7 @@ extension SessionService {
         do {
             return try await store.due(now: environment.clock())
         } catch {
-            logger.warning("sessions due not read", metadata: ["plexus.error": "\(error)"])
+            if !Task.isCancelled { logger.warning("sessions due not read", metadata: ["plexus.error": "\(error)"]) }
             return nil
         }
     }
@@ -131,21 +131,41 @@ extension SessionService {
             expiresAt: session.expiresAt, approvers: approvers)
     }
 
-    /// Publishes the results of validated sessions not yet in the log. The message id was fixed
-    /// when the session validated, so a result published before a crash and again after it is
-    /// one message (the log drops the duplicate).
+    /// Publishes the results of validated sessions not yet in the log, up to 256 in one append
+    /// (the log's group commit), then marks them published in one store transaction. The message
+    /// id was fixed when the session validated, so a result published before a crash and again
+    /// after it is one message (the log drops the duplicate).
     func publishResults() async {
-        guard let pending = try? await store.unpublished() else { return }
-        for session in pending {
-            guard let envelope = resultEnvelope(session) else { continue }
-            do {
-                try await environment.publish(envelope)
-                _ = try await locked { () async throws(PlexusError) -> HumanSession in
-                    try await self.apply(.resultPublished, current: try await self.session(session.id))
-                }
-            } catch {
-                logger.warning("session result not published yet", metadata: ["plexus.session": "\(session.id)", "plexus.error": "\(error)"])
+        guard !Task.isCancelled, let pending = try? await store.unpublished(), !pending.isEmpty else { return }
+        let ready = pending.compactMap { session in resultEnvelope(session).map { (session, $0) } }
+        let refusals: [String?]
+        do {
+            refusals = try await environment.publish(ready.map(\.1))
+        } catch {
+            if !Task.isCancelled {
+                logger.warning("session results not published yet", metadata: ["plexus.count": "\(ready.count)", "plexus.error": "\(error)"])
             }
+            return
+        }
+        var published: [String] = []
+        for ((session, _), refusal) in zip(ready, refusals) {
+            if let refusal {
+                // Stays unpublished (and retried): the node's log says why.
+                logger.error("session result refused by the log", metadata: ["plexus.session": "\(session.id)", "plexus.reason": "\(refusal)"])
+            } else {
+                published.append(session.id)
+            }
+        }
+        _ = try? await locked { () async throws(PlexusError) -> Void in
+            var transitions: [SessionTransition] = []
+            for id in published {
+                guard let current = try await self.io({ try await self.store.load(id) }) else { continue }
+                let transition = self.withRandom { rng in SessionMachine.apply(.resultPublished, to: current, now: self.environment.clock(), rng: &rng) }
+                if transition.changed { transitions.append(transition) }
+            }
+            let sessions = transitions.map(\.session)
+            try await self.io { try await self.store.save(all: sessions, now: self.environment.clock()) }
+            for transition in transitions { await self.carryOut(transition) }
         }
     }
 

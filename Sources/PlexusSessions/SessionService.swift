@@ -18,8 +18,9 @@ public final class SessionService: Sendable {
         public var clock: @Sendable () -> Timestamp
         /// A configured channel by id (nil for an unknown one); `inbox` is built in.
         public var channel: @Sendable (String) -> ChannelRecord?
-        /// Logs (and routes) a message the node originates: results and mesh prompts.
-        public var publish: @Sendable (Envelope) async throws -> Void
+        /// Logs (and routes) result messages in one append; answers, per message, why the log
+        /// refused it (nil when it took it).
+        public var publish: @Sendable ([Envelope]) async throws -> [String?]
         /// A webhook event (`session.validated`...), queued without waiting.
         public var notify: @Sendable (WebhookEvent) -> Void
         /// The node's public base URL for response and inbox links, e.g. `https://node-a.example`.
@@ -31,7 +32,7 @@ public final class SessionService: Sendable {
 
         public init(
             clock: @escaping @Sendable () -> Timestamp, channel: @escaping @Sendable (String) -> ChannelRecord?,
-            publish: @escaping @Sendable (Envelope) async throws -> Void, notify: @escaping @Sendable (WebhookEvent) -> Void,
+            publish: @escaping @Sendable ([Envelope]) async throws -> [String?], notify: @escaping @Sendable (WebhookEvent) -> Void,
             baseURL: @escaping @Sendable () -> String, sender: any ChannelSender, retry: WebhookRetrySchedule = WebhookRetrySchedule(),
             node: String
         ) {
@@ -263,7 +264,8 @@ public final class SessionService: Sendable {
         } catch let error as PlexusError {
             throw error
         } catch {
-            logger.warning("session store failed", metadata: ["plexus.error": "\(error)"])
+            // A node stopping cancels the schedule's reads: not worth a warning.
+            if !(error is CancellationError) { logger.warning("session store failed", metadata: ["plexus.error": "\(error)"]) }
             throw PlexusError(.unavailable, "the session store cannot take this right now; retry later")
         }
     }

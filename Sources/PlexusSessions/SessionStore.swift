@@ -104,6 +104,25 @@ public final class SessionStore: Sendable {
         }
     }
 
+    /// Replaces several sessions' documents in one transaction (one fsync).
+    public func save(all sessions: [HumanSession], now: Timestamp) async throws {
+        guard !sessions.isEmpty else { return }
+        try await gate.withLock {
+            _ = try await connection.query("BEGIN IMMEDIATE")
+            do {
+                for session in sessions {
+                    _ = try await connection.query(
+                        "UPDATE sessions SET status = ?, subject_id = ?, due = ?, unpublished = ?, doc = ? WHERE id = ?",
+                        Array(Self.row(session).dropFirst()) + [.blob(ByteBuffer(bytes: session.json.serialized())), .text(session.id)])
+                }
+                _ = try await connection.query("COMMIT")
+            } catch {
+                _ = try? await connection.query("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
     public func delete(_ id: String) async throws -> Bool {
         try await gate.withLock {
             _ = try await connection.query("DELETE FROM session_callbacks WHERE session_id = ?", [.text(id)])

@@ -75,7 +75,11 @@ struct SessionBenchCommand: AsyncParsableCommand {
             let rate = Double(done.withLock { $0 }) / watch.seconds
             print(String(format: "   %d concurrent agents: %.0f sessions/s answered and validated (each: 1 create, 1 answer; %.0f commits/s of the raw limit's %.0f)",
                          agents, rate, rate * 4, raw))
-            try await Self.awaitResults(base, expected: Int(rate) > 0)
+            // Results are published by the node's schedule after validation, in batches.
+            let drain = Stopwatch()
+            let total = done.withLock { $0 } + sessions + 20
+            try await Self.awaitResults(base, count: total)
+            print(String(format: "   every result message in the log %.2f s after the last answer (%d results)", drain.seconds, total))
         }
     }
 
@@ -90,18 +94,22 @@ struct SessionBenchCommand: AsyncParsableCommand {
         guard answered["status"] == "validated" else { throw BenchError("session \(id) not validated: \(answered)") }
     }
 
-    /// Results are published by the node's schedule right after validation; check one arrived.
-    static func awaitResults(_ base: String, expected: Bool) async throws {
-        guard expected else { return }
-        for _ in 0..<100 {
-            var request = HTTPClientRequest(url: base + "/v1/messages?topic=bench-agent-0__human_intervention_results&limit=1")
-            request.method = .GET
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
-            let body = try await response.body.collect(upTo: 1 << 20)
-            if String(buffer: body).contains("human_intervention_results") { return }
+    /// Waits until the log holds `count` result messages (all agents' result topics).
+    static func awaitResults(_ base: String, count: Int) async throws {
+        for _ in 0..<600 {
+            var seen = 0
+            var cursor: String?
+            repeat {
+                let request = HTTPClientRequest(url: base + "/v1/messages?topic=%3E&limit=1000" + (cursor.map { "&cursor=" + $0 } ?? ""))
+                let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+                let page = (try? JSONParser.parse(Array(try await response.body.collect(upTo: 64 << 20).readableBytesView))) ?? .null
+                seen += page["messages"]?.arrayValue?.count ?? 0
+                cursor = page["next_cursor"]?.stringValue
+            } while cursor != nil
+            if seen >= count { return }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw BenchError("no result message reached the log")
+        throw BenchError("the result messages did not all reach the log")
     }
 
     static func post(_ url: String, _ body: JSONValue) async throws -> JSONValue {

@@ -40,7 +40,10 @@ import Testing
             let store = try await SessionStore.open(path: path, logger: Logger(label: "test"))
             let environment = SessionService.Environment(
                 clock: { self.clock.withLock { $0 } }, channel: { _ in nil },
-                publish: { envelope in self.published.withLock { $0.append(envelope) } },
+                publish: { envelopes in
+                    self.published.withLock { $0 += envelopes }
+                    return envelopes.map { _ in nil }
+                },
                 notify: { event in self.events.withLock { $0.append(event.kind) } }, baseURL: { "http://node.test" }, sender: sender,
                 retry: WebhookRetrySchedule(baseDelay: .seconds(10), maxDelay: .seconds(10), maxAttempts: 3, maxAge: nil), node: "node-t")
             return SessionService(store: store, key: Array(repeating: 7, count: 32), environment: environment, seed: 42, logger: Logger(label: "test"))
