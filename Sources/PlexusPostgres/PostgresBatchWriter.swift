@@ -33,7 +33,7 @@ struct PostgresBatchWriter {
     /// message-by-message retry after the server refused a value). On any failure the transaction
     /// is rolled back and nothing of the batch is written.
     func commit(
-        _ batch: [[LogRecord]], firstSeq: Int64, housekeeping: LogHousekeeping, refusals: [MessageID: String] = [:]
+        _ batch: [[PostgresCopyRows.Prepared]], firstSeq: Int64, housekeeping: LogHousekeeping, refusals: [MessageID: String] = [:]
     ) async throws -> Committed {
         do {
             return try await transaction(batch, firstSeq: firstSeq, housekeeping: housekeeping, refusals: refusals, lookup: false)
@@ -43,7 +43,7 @@ struct PostgresBatchWriter {
     }
 
     private func transaction(
-        _ batch: [[LogRecord]], firstSeq: Int64, housekeeping: LogHousekeeping, refusals: [MessageID: String], lookup: Bool
+        _ batch: [[PostgresCopyRows.Prepared]], firstSeq: Int64, housekeeping: LogHousekeeping, refusals: [MessageID: String], lookup: Bool
     ) async throws -> Committed {
         try await query("BEGIN")
         do {
@@ -57,7 +57,7 @@ struct PostgresBatchWriter {
     }
 
     private func write(
-        _ batch: [[LogRecord]], firstSeq: Int64, housekeeping: LogHousekeeping, refusals: [MessageID: String], lookup: Bool
+        _ batch: [[PostgresCopyRows.Prepared]], firstSeq: Int64, housekeeping: LogHousekeeping, refusals: [MessageID: String], lookup: Bool
     ) async throws -> Committed {
         var plan = Plan(firstSeq: firstSeq)
         var deadLetters = housekeeping.deadLetters
@@ -67,7 +67,7 @@ struct PostgresBatchWriter {
         if lookup {
             // What the log already has of this batch's messages. A join with unnest, not
             // `= ANY(array)`: PostgreSQL 15 takes 6 times longer for the array form at 10,000 ids.
-            let ids = Array(Set(batch.joined().map(\.envelope.messageID.uuid)))
+            let ids = Array(Set(batch.joined().map(\.record.envelope.messageID.uuid)))
             for try await (uuid, role) in try await query("""
                 SELECT l.message_uuid, l.node_role FROM unnest(\(ids)::uuid[]) AS a(u) JOIN plexus_log l ON l.message_uuid = a.u
                 """).decode((UUID, String).self) {
@@ -75,15 +75,16 @@ struct PostgresBatchWriter {
             }
         }
         for records in batch {
-            plan.outcomes.append(records.map { record in
-                if let reason = refusals[record.envelope.messageID] ?? PostgresCopyRows.refusal(of: record) {
+            plan.outcomes.append(records.map { prepared in
+                let record = prepared.record
+                if let reason = refusals[record.envelope.messageID] ?? prepared.refusal {
                     deadLetters.append(DeadLetter(
                         messageID: record.envelope.messageID, at: now,
                         reason: reason, targets: record.outbox, json: record.json
                     ))
                     return .refused(reason: reason)
                 }
-                return plan.add(record)
+                return plan.add(prepared)
             })
         }
 
@@ -109,14 +110,11 @@ struct PostgresBatchWriter {
         }
         if !plan.rows.isEmpty {
             // plexus_log first: its unique index is what tells an optimistic write it met a
-            // duplicate, before the wide rows are sent. The wide rows are encoded on another
-            // core meanwhile, so PostgreSQL is not left waiting for Swift between the COPYs.
-            let rows = plan.rows
-            async let messages = Task.detached { PostgresCopyRows.messages(rows) }.value
-            async let subjects = Task.detached { PostgresCopyRows.subjects(rows) }.value
-            try await copy("plexus_log", PostgresCopyRows.logColumns, PostgresCopyRows.log(rows))
-            try await copy("message_exchange", PostgresCopyRows.messageColumns, await messages)
-            try await copy("message_subjects", PostgresCopyRows.subjectColumns, await subjects)
+            // duplicate, before the wide rows are sent. The rows were encoded by the appending
+            // callers; here they only get their seq and role.
+            try await copy("plexus_log", PostgresCopyRows.logColumns, PostgresCopyRows.log(plan.rows))
+            try await copy("message_exchange", PostgresCopyRows.messageColumns, PostgresCopyRows.messages(plan.rows))
+            try await copy("message_subjects", PostgresCopyRows.subjectColumns, PostgresCopyRows.subjects(plan.rows))
         }
         if !plan.outbox.isEmpty {
             let entries = plan.outbox.values.sorted { $0.order < $1.order }
@@ -196,20 +194,21 @@ struct PostgresBatchWriter {
 
         /// The same rules as the SQLite log's writer: outbox targets are taken also for a
         /// duplicate; a destination record promotes a logged relay row and queues its inbox.
-        mutating func add(_ record: LogRecord) -> AppendOutcome {
+        mutating func add(_ prepared: PostgresCopyRows.Prepared) -> AppendOutcome {
+            let record = prepared.record
             let id = record.envelope.messageID
             if !record.outbox.isEmpty { hold(record) }
             guard let role = known[id] else {
                 known[id] = record.role
                 rowIndex[id] = rows.count
-                rows.append(PostgresCopyRows.Row(seq: nextSeq, record: record))
+                rows.append(PostgresCopyRows.Row(seq: nextSeq, prepared: prepared))
                 nextSeq += 1
                 queueInbox(record)
                 return .stored(seq: nextSeq - 1)
             }
             guard record.role == .destination, role == .relay else { return .duplicate }
             known[id] = .destination
-            if let index = rowIndex[id] { rows[index].record.role = .destination } else { promotions.append(id) }
+            if let index = rowIndex[id] { rows[index].role = .destination } else { promotions.append(id) }
             queueInbox(record)
             return .promoted
         }

@@ -22,10 +22,12 @@ struct PostgresConnector: Sendable {
         self.logger = logger
     }
 
-    /// A plain connection with the schema as its search path.
-    func connect() async throws -> PostgresConnection {
+    /// A plain connection with the schema as its search path (on `eventLoop`, or one of
+    /// postgres-nio's).
+    func connect(on eventLoop: (any EventLoop)? = nil) async throws -> PostgresConnection {
         let id = Self.ids.wrappingAdd(1, ordering: .relaxed).oldValue
-        let connection = try await PostgresConnection.connect(configuration: connection, id: id, logger: logger)
+        let connection = try await PostgresConnection.connect(
+            on: eventLoop ?? PostgresConnection.defaultEventLoopGroup.any(), configuration: connection, id: id, logger: logger)
         do {
             try await PostgresSchema.useSchema(connection, configuration.schema)
             return connection
@@ -43,7 +45,7 @@ struct PostgresConnector: Sendable {
     }
 
     func link(now: Timestamp) async throws -> Link {
-        let connection = try await connect()
+        let connection = try await connect(on: PostgresWriterThread.eventLoop)
         do {
             let (layout, _) = try await PostgresSchema.migrate(connection, configuration: configuration, logger: logger)
             var locked = false

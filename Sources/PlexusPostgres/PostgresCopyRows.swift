@@ -10,74 +10,116 @@ import PlexusStore
 /// PostgreSQL's internal form (jsonb version byte, array headers, timestamps since 2000); the
 /// escaping is one pass over bytes already in cache.
 enum PostgresCopyRows {
-    /// A record with the log sequence number the writer gave it.
-    struct Row: Sendable {
-        var seq: Int64
+    /// A record's rows, encoded when it is appended, on the caller's task: everything but what
+    /// the writer decides at commit time (the seq and the role), which are the first columns so
+    /// the writer only prefixes them. Why: the writer is serial and PostgreSQL waits while it
+    /// encodes; encoded by the appending callers, in parallel and while the previous batch is
+    /// in PostgreSQL, a batch costs the writer a copy of bytes per row.
+    struct Prepared: Sendable {
         var record: LogRecord
-    }
+        /// `message_exchange` after seq and role: from the tab before message_uuid through the
+        /// row's newline.
+        var message: [UInt8]
+        /// `plexus_log` after seq and role.
+        var log: [UInt8]
+        /// One `message_subjects` row per distinct subject, after seq.
+        var subjects: [[UInt8]]
+        /// Why PostgreSQL cannot hold the record, or nil (`refusal(of:)`).
+        var refusal: String?
 
-    static let messageColumns = [
-        "seq", "message_uuid", "origin_ts", "ack_ts", "topic", "message_type", "source_subject_id",
-        "destination_subject_ids", "message_data", "message_metadata", "node_role", "hops", "envelope",
-    ]
-    static let subjectColumns = ["subject_id", "origin_ts", "seq"]
-    static let logColumns = ["seq", "message_uuid", "origin_ts", "node_role"]
-
-    static func messages(_ rows: [Row]) -> ByteBuffer {
-        var out = CopyText(capacity: rows.reduce(0) { $0 + $1.record.json.count * 2 + 160 })
-        var scratch: [UInt8] = []
-        scratch.reserveCapacity(1_024)
-        for row in rows {
-            let envelope = row.record.envelope
-            out.field(row.seq)
-            out.field(envelope.messageID.description)
-            out.field(envelope.originTS.rfc3339)
+        init(_ record: LogRecord) {
+            self.record = record
+            refusal = PostgresCopyRows.refusal(of: record)
+            let envelope = record.envelope
+            let id = envelope.messageID.description
+            let ts = envelope.originTS.rfc3339
+            var out = CopyText(capacity: record.json.count * 2 + 160, continuing: true)
+            out.field(id)
+            out.field(ts)
             out.field(envelope.ackTS?.rfc3339)
             out.field(envelope.topic.value)
             out.field(envelope.messageType)
             out.field(envelope.sourceSubjectID)
             out.field(arrayLiteral(envelope.destinationSubjectIDs))
-            scratch.removeAll(keepingCapacity: true)
+            var scratch: [UInt8] = []
+            scratch.reserveCapacity(record.json.count)
             JSONWriter.write(envelope.messageData, into: &scratch)
             out.field(bytes: scratch)
             scratch.removeAll(keepingCapacity: true)
             JSONWriter.write(.object(envelope.messageMetadata), into: &scratch)
             out.field(bytes: scratch)
-            out.field(row.record.role.rawValue)
             scratch.removeAll(keepingCapacity: true)
             JSONWriter.write(.array(envelope.hops.map(\.json)), into: &scratch)
             out.field(bytes: scratch)
-            out.field(bytes: row.record.json)
+            out.field(bytes: record.json)
             out.endRow()
-        }
-        return out.buffer
-    }
-
-    static func subjects(_ rows: [Row]) -> ByteBuffer {
-        var out = CopyText(capacity: rows.count * 64)
-        for row in rows {
-            let envelope = row.record.envelope
-            let ts = envelope.originTS.rfc3339
-            for subject in envelope.distinctSubjects {
-                out.field(subject)
-                out.field(ts)
-                out.field(row.seq)
-                out.endRow()
+            message = out.bytes
+            var log = CopyText(capacity: 64, continuing: true)
+            log.field(id)
+            log.field(ts)
+            log.endRow()
+            self.log = log.bytes
+            subjects = envelope.distinctSubjects.map { subject in
+                var row = CopyText(capacity: subject.utf8.count + 40, continuing: true)
+                row.field(subject)
+                row.field(ts)
+                row.endRow()
+                return row.bytes
             }
         }
-        return out.buffer
+    }
+
+    /// A record with the log sequence number and role the writer gave it.
+    struct Row: Sendable {
+        var seq: Int64
+        var role: LogRole
+        var prepared: Prepared
+
+        init(seq: Int64, prepared: Prepared) {
+            self.seq = seq
+            self.role = prepared.record.role
+            self.prepared = prepared
+        }
+    }
+
+    static let messageColumns = [
+        "seq", "node_role", "message_uuid", "origin_ts", "ack_ts", "topic", "message_type", "source_subject_id",
+        "destination_subject_ids", "message_data", "message_metadata", "hops", "envelope",
+    ]
+    static let subjectColumns = ["seq", "subject_id", "origin_ts"]
+    static let logColumns = ["seq", "node_role", "message_uuid", "origin_ts"]
+
+    static func messages(_ rows: [Row]) -> ByteBuffer {
+        concatenate(rows, capacity: rows.reduce(0) { $0 + $1.prepared.message.count + 32 }) { $0.message }
     }
 
     static func log(_ rows: [Row]) -> ByteBuffer {
-        var out = CopyText(capacity: rows.count * 80)
+        concatenate(rows, capacity: rows.reduce(0) { $0 + $1.prepared.log.count + 32 }) { $0.log }
+    }
+
+    static func subjects(_ rows: [Row]) -> ByteBuffer {
+        var out = ByteBuffer()
+        out.reserveCapacity(rows.reduce(0) { $0 + $1.prepared.subjects.reduce(0) { $0 + $1.count + 20 } })
         for row in rows {
-            out.field(row.seq)
-            out.field(row.record.envelope.messageID.description)
-            out.field(row.record.envelope.originTS.rfc3339)
-            out.field(row.record.role.rawValue)
-            out.endRow()
+            for subject in row.prepared.subjects {
+                out.writeString(String(row.seq))
+                out.writeBytes(subject)
+            }
         }
-        return out.buffer
+        return out
+    }
+
+    /// seq, role, then the prepared rest of each row.
+    private static func concatenate(_ rows: [Row], capacity: Int, _ tail: (Prepared) -> [UInt8]) -> ByteBuffer {
+        var out = ByteBuffer()
+        out.reserveCapacity(capacity)
+        for row in rows {
+            out.writeString(String(row.seq))
+            out.writeInteger(UInt8(ascii: "\t"))
+            out.writeString(row.role.rawValue)
+            out.writeBytes(tail(row.prepared))
+        }
+        return out
     }
 
     /// An array literal of strings, every element quoted (so empty strings, commas, braces and
@@ -128,7 +170,12 @@ struct CopyText {
     private(set) var bytes: [UInt8] = []
     private var rowStarted = false
 
-    init(capacity: Int) { bytes.reserveCapacity(capacity) }
+    /// `continuing`: the row already has fields (written by someone else), so the first field
+    /// here starts with a tab.
+    init(capacity: Int, continuing: Bool = false) {
+        bytes.reserveCapacity(capacity)
+        rowStarted = continuing
+    }
 
     var buffer: ByteBuffer { ByteBuffer(bytes: bytes) }
 
@@ -154,6 +201,15 @@ struct CopyText {
 
     mutating func field(bytes value: some Collection<UInt8>) {
         separate()
+        // Most values need no escaping: one scan, then one bulk append.
+        guard value.contains(where: { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") }) else {
+            bytes.append(contentsOf: value)
+            return
+        }
+        escape(value)
+    }
+
+    private mutating func escape(_ value: some Collection<UInt8>) {
         for byte in value {
             switch byte {
             case UInt8(ascii: "\\"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])

@@ -74,9 +74,9 @@ extension PostgresMessageStore {
     /// Commits one batch; a batch the server refuses a value of is retried message by message
     /// so that only the refused message is dead-lettered. Throws only when the server is gone
     /// (the caller spools the batch); other failures are reported to the batch's callers here.
-    private func commit(_ batch: [GroupCommitQueue.Pending], housekeeping: LogHousekeeping, link: inout PostgresConnector.Link) async throws {
+    private func commit(_ batch: [Queue.Pending], housekeeping: LogHousekeeping, link: inout PostgresConnector.Link) async throws {
         let writer = PostgresBatchWriter(connection: link.connection, logger: logger)
-        let records = batch.map(\.records)
+        let records = batch.map(\.payload)
         do {
             let committed: PostgresBatchWriter.Committed
             do {
@@ -110,7 +110,7 @@ extension PostgresMessageStore {
     /// letter with the server's reason. Rare (a value the up-front check does not know), so
     /// its cost does not matter; the result is the same outcomes one commit would have given.
     private func commitOneByOne(
-        _ batch: [[LogRecord]], housekeeping: LogHousekeeping, writer: PostgresBatchWriter, firstSeq: Int64
+        _ batch: [[PostgresCopyRows.Prepared]], housekeeping: LogHousekeeping, writer: PostgresBatchWriter, firstSeq: Int64
     ) async throws -> PostgresBatchWriter.Committed {
         var nextSeq = firstSeq
         var outcomes: [[AppendOutcome]] = []
@@ -125,9 +125,9 @@ extension PostgresMessageStore {
                     guard case .data(let reason) = PostgresErrors.kind(of: error) else { throw error }
                     let refusal = "PostgreSQL refused the message: \(reason)"
                     single = try await writer.commit([[record]], firstSeq: nextSeq, housekeeping: pendingHousekeeping,
-                                                     refusals: [record.envelope.messageID: refusal])
+                                                     refusals: [record.record.envelope.messageID: refusal])
                     logger.warning("message refused by PostgreSQL; dead-lettered", metadata: [
-                        "plexus.message": .stringConvertible(record.envelope.messageID), "plexus.error": .string(reason),
+                        "plexus.message": .stringConvertible(record.record.envelope.messageID), "plexus.error": .string(reason),
                     ])
                 }
                 pendingHousekeeping = LogHousekeeping()
@@ -179,7 +179,7 @@ extension PostgresMessageStore {
 
     /// While PostgreSQL is unreachable: into the local journal (the callers are acknowledged
     /// once it committed), or a clear failure when there is no spool or it is full.
-    private func spoolOrFail(_ batch: [GroupCommitQueue.Pending], housekeeping: LogHousekeeping, cause: (any Error)?) async {
+    private func spoolOrFail(_ batch: [Queue.Pending], housekeeping: LogHousekeeping, cause: (any Error)?) async {
         // Releases, acks and dead letters wait in memory for PostgreSQL (releases and acks went to
         // the spool as well, when they were made).
         queue.putBack(housekeeping)
@@ -225,7 +225,7 @@ extension PostgresMessageStore {
             drain = Drain()
             return
         }
-        let records = stored.compactMap { rebuild($0, drain) }
+        let records = stored.compactMap { rebuild($0, drain) }.map(PostgresCopyRows.Prepared.init)
         drain.unreadable += stored.count - records.count
         let writer = PostgresBatchWriter(connection: link.connection, logger: logger)
         let committed: PostgresBatchWriter.Committed
@@ -288,7 +288,7 @@ extension PostgresMessageStore {
     /// it only changes PostgreSQL rows); nil once closed and drained. While degraded the writer
     /// also wakes every reconnect interval (at once while a reachable server has a spool to
     /// drain), so it retries and drains without new appends arriving.
-    private func nextBatch() async -> ([GroupCommitQueue.Pending], LogHousekeeping)? {
+    private func nextBatch() async -> ([Queue.Pending], LogHousekeeping)? {
         let health = state.withLock { $0.health }
         let wakeAfter: Duration? = !health.degraded ? nil : (health.reachable ? .zero : configuration.reconnectInterval)
         return await queue.next(maxRows: configuration.maxBatchRows, withHousekeeping: health.reachable, wakeAfter: wakeAfter)

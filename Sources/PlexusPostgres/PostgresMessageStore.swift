@@ -30,8 +30,9 @@ public final class PostgresMessageStore: MessageStore {
     /// Wall clock for partition maintenance and retention (an input, so tests can move it).
     let now: @Sendable () -> Timestamp
 
-    /// Appending callers → the writer task.
-    let queue: GroupCommitQueue
+    /// Appending callers → the writer task, each append with its rows already COPY-encoded.
+    typealias Queue = GroupCommitQueue<[PostgresCopyRows.Prepared]>
+    let queue: Queue
 
     struct State {
         var closed = false
@@ -72,7 +73,7 @@ public final class PostgresMessageStore: MessageStore {
             throw StoreError(.ioFailure, "opening the PostgreSQL log at \(configuration.redactedURL): \(PostgresErrors.describe(error))")
         }
         let store = PostgresMessageStore(configuration: configuration, logger: logger, connector: connector, spool: spool, health: health, now: now)
-        let task = Task { await store.runWriter(link: link) }
+        let task = Task(executorPreference: PostgresWriterThread.executor) { await store.runWriter(link: link) }
         store.state.withLock { $0.writerTask = task }
         if let link {
             logger.info("PostgreSQL message log open", metadata: [
@@ -119,7 +120,7 @@ public final class PostgresMessageStore: MessageStore {
     // MARK: Appending
 
     public func append(_ records: [LogRecord]) async throws -> [AppendOutcome] {
-        try await queue.append(records)
+        try await queue.append(records, payload: records.map(PostgresCopyRows.Prepared.init))
     }
 
     public func release(_ ids: [MessageID]) {

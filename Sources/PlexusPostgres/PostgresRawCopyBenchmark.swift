@@ -43,7 +43,7 @@ public enum PostgresRawCopyBenchmark {
             for start in stride(from: 0, to: records.count, by: batchSize) {
                 let rows = records[start..<min(start + batchSize, records.count)].map { record in
                     defer { seq += 1 }
-                    return PostgresCopyRows.Row(seq: seq, record: record)
+                    return PostgresCopyRows.Row(seq: seq, prepared: PostgresCopyRows.Prepared(record))
                 }
                 var copies = [("message_exchange", PostgresCopyRows.messageColumns, PostgresCopyRows.messages(rows))]
                 if tables == .all {

@@ -9,10 +9,15 @@ import Synchronization
 /// writer suspends while there is nothing to do. Cancelling a caller does not withdraw its
 /// records: once queued they are committed and the call waits for that, so its outcome is never
 /// unknown.
-public final class GroupCommitQueue: Sendable {
+///
+/// `Payload` is what a store prepares from an append's records on the caller's task, before
+/// queueing (the PostgreSQL log encodes its COPY rows there, off the writer's serial path);
+/// `Void` for none.
+public final class GroupCommitQueue<Payload: Sendable>: Sendable {
     /// One waiting `append` call.
     public struct Pending: Sendable {
         public var records: [LogRecord]
+        public var payload: Payload
         let continuation: CheckedContinuation<[AppendOutcome], any Error>
 
         public func succeed(_ outcomes: [AppendOutcome]) { continuation.resume(returning: outcomes) }
@@ -40,13 +45,12 @@ public final class GroupCommitQueue: Sendable {
     public var isClosed: Bool { state.withLock { $0.closed } }
 
     /// Queues the records and returns their outcomes once the writer committed them.
-    public func append(_ records: [LogRecord]) async throws -> [AppendOutcome] {
+    public func append(_ records: [LogRecord], payload: Payload) async throws -> [AppendOutcome] {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[AppendOutcome], any Error>) in
-            enum Decision { case closed, empty, queued(wake: CheckedContinuation<Void, Never>?) }
             let decision: Decision = state.withLock { state in
                 if state.closed { return .closed }
                 if records.isEmpty { return .empty }
-                state.pending.append(Pending(records: records, continuation: continuation))
+                state.pending.append(Pending(records: records, payload: payload, continuation: continuation))
                 defer { state.wakeup = nil }
                 return .queued(wake: state.wakeup)
             }
@@ -135,6 +139,8 @@ public final class GroupCommitQueue: Sendable {
         }
     }
 
+    private enum Decision { case closed, empty, queued(wake: CheckedContinuation<Void, Never>?) }
+
     private enum Step { case batch([Pending], LogHousekeeping), finished, wait }
 
     private static func take(_ state: inout State, maxRows: Int, withHousekeeping: Bool) -> Step {
@@ -153,5 +159,11 @@ public final class GroupCommitQueue: Sendable {
             return .batch(batch, housekeeping)
         }
         return state.closed ? .finished : .wait
+    }
+}
+
+extension GroupCommitQueue where Payload == Void {
+    public func append(_ records: [LogRecord]) async throws -> [AppendOutcome] {
+        try await append(records, payload: ())
     }
 }

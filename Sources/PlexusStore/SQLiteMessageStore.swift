@@ -36,7 +36,7 @@ public final class SQLiteMessageStore: MessageStore {
     let state: Mutex<State>
 
     /// Appending callers → the writer task.
-    let queue: GroupCommitQueue
+    let queue: GroupCommitQueue<Void>
 
     /// What the writer task, reads and `close` share, guarded by `state`.
     struct State {
