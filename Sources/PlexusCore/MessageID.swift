@@ -32,7 +32,30 @@ public struct MessageID: Sendable, Hashable, Comparable, CustomStringConvertible
         return MessageID(uuid)
     }
 
-    public var description: String { uuid.uuidString.lowercased() }
+    /// Lower-case 8-4-4-4-12 hex, written directly: Foundation's `uuidString` goes through
+    /// `sprintf` and `lowercased()` allocates again, and every logged, served and forwarded
+    /// message formats its id (it showed in the ingest profile).
+    public var description: String {
+        withUnsafeBytes(of: uuid.uuid) { bytes in
+            String(unsafeUninitializedCapacity: 36) { out in
+                var j = 0
+                for i in 0..<16 {
+                    if i == 4 || i == 6 || i == 8 || i == 10 {
+                        out[j] = UInt8(ascii: "-")
+                        j += 1
+                    }
+                    out[j] = Self.hexDigit(bytes[i] >> 4)
+                    out[j + 1] = Self.hexDigit(bytes[i] & 0x0F)
+                    j += 2
+                }
+                return j
+            }
+        }
+    }
+
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+    }
 
     public static func < (lhs: MessageID, rhs: MessageID) -> Bool {
         withUnsafeBytes(of: lhs.uuid.uuid) { l in

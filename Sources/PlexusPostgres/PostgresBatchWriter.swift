@@ -35,10 +35,29 @@ struct PostgresBatchWriter {
     func commit(
         _ batch: [[PostgresCopyRows.Prepared]], firstSeq: Int64, housekeeping: LogHousekeeping, refusals: [MessageID: String] = [:]
     ) async throws -> Committed {
+        let committed = try await write(batch, firstSeq: firstSeq, housekeeping: housekeeping, refusals: refusals)
+        try await finish()
+        return committed
+    }
+
+    /// `commit` without the COMMIT: the batch written in a transaction left open, for `finish`.
+    /// The pipelined writer sends one batch's COMMIT (a WAL flush PostgreSQL mostly waits on)
+    /// while the next batch is written on its other connection.
+    func write(
+        _ batch: [[PostgresCopyRows.Prepared]], firstSeq: Int64, housekeeping: LogHousekeeping, refusals: [MessageID: String] = [:]
+    ) async throws -> Committed {
         do {
             return try await transaction(batch, firstSeq: firstSeq, housekeeping: housekeeping, refusals: refusals, lookup: false)
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
             return try await transaction(batch, firstSeq: firstSeq, housekeeping: housekeeping, refusals: refusals, lookup: true)
+        }
+    }
+
+    /// Commits the open transaction; when that fails the server has rolled it back.
+    func finish() async throws {
+        do { try await query("COMMIT") } catch {
+            if !connection.isClosed { _ = try? await connection.query("ROLLBACK", logger: logger) }
+            throw error
         }
     }
 
@@ -47,16 +66,14 @@ struct PostgresBatchWriter {
     ) async throws -> Committed {
         try await query("BEGIN")
         do {
-            let committed = try await write(batch, firstSeq: firstSeq, housekeeping: housekeeping, refusals: refusals, lookup: lookup)
-            try await query("COMMIT")
-            return committed
+            return try await statements(batch, firstSeq: firstSeq, housekeeping: housekeeping, refusals: refusals, lookup: lookup)
         } catch {
             if !connection.isClosed { _ = try? await connection.query("ROLLBACK", logger: logger) }
             throw error
         }
     }
 
-    private func write(
+    private func statements(
         _ batch: [[PostgresCopyRows.Prepared]], firstSeq: Int64, housekeeping: LogHousekeeping, refusals: [MessageID: String], lookup: Bool
     ) async throws -> Committed {
         var plan = Plan(firstSeq: firstSeq)

@@ -37,11 +37,22 @@ struct PostgresConnector: Sendable {
         }
     }
 
-    /// The writer's connection, ready to commit.
+    /// The writer's connections, ready to commit. Two, so that one batch's COMMIT runs while
+    /// the next batch is written; `connection` is the one the next batch is written on (and
+    /// the one every serial step uses), `other` the one whose COMMIT may be under way.
     struct Link: Sendable {
         var connection: PostgresConnection
+        var other: PostgresConnection
         var layout: PostgresSchema.Layout
         var nextSeq: Int64
+
+        /// After a batch's COMMIT was started on `connection`: the next batch goes to the other.
+        mutating func alternate() { swap(&connection, &other) }
+
+        func close() async {
+            try? await connection.close()
+            try? await other.close()
+        }
     }
 
     func link(now: Timestamp) async throws -> Link {
@@ -57,7 +68,10 @@ struct PostgresConnector: Sendable {
             }
             let maxSeq = try await PostgresSchema.maxSeq(connection, logger: logger)
             try await maintain(connection, layout: layout, now: now)
-            return Link(connection: connection, layout: layout, nextSeq: maxSeq + 1)
+            // The second connection writes under the first one's schema lock: the writer
+            // closes both when either fails.
+            let other = try await connect(on: PostgresWriterThread.eventLoop)
+            return Link(connection: connection, other: other, layout: layout, nextSeq: maxSeq + 1)
         } catch {
             try? await connection.close()
             throw error

@@ -69,16 +69,22 @@ enum PostgresCopyRows {
         }
     }
 
-    /// A record with the log sequence number and role the writer gave it.
+    /// A record's rows with the log sequence number and role the writer gave it. Only the
+    /// encoded bytes, not the record: the writer copies rows around, and a record is some
+    /// twenty reference-counted fields (retain/release was most of the writer thread's time).
     struct Row: Sendable {
         var seq: Int64
         var role: LogRole
-        var prepared: Prepared
+        var message: [UInt8]
+        var log: [UInt8]
+        var subjects: [[UInt8]]
 
         init(seq: Int64, prepared: Prepared) {
             self.seq = seq
             self.role = prepared.record.role
-            self.prepared = prepared
+            message = prepared.message
+            log = prepared.log
+            subjects = prepared.subjects
         }
     }
 
@@ -90,36 +96,42 @@ enum PostgresCopyRows {
     static let logColumns = ["seq", "node_role", "message_uuid", "origin_ts"]
 
     static func messages(_ rows: [Row]) -> ByteBuffer {
-        concatenate(rows, capacity: rows.reduce(0) { $0 + $1.prepared.message.count + 32 }) { $0.message }
+        var out = ByteBuffer()
+        out.reserveCapacity(rows.reduce(0) { $0 + $1.message.count + 32 })
+        for index in rows.indices {
+            prefix(rows[index], into: &out)
+            out.writeBytes(rows[index].message)
+        }
+        return out
     }
 
     static func log(_ rows: [Row]) -> ByteBuffer {
-        concatenate(rows, capacity: rows.reduce(0) { $0 + $1.prepared.log.count + 32 }) { $0.log }
+        var out = ByteBuffer()
+        out.reserveCapacity(rows.reduce(0) { $0 + $1.log.count + 32 })
+        for index in rows.indices {
+            prefix(rows[index], into: &out)
+            out.writeBytes(rows[index].log)
+        }
+        return out
     }
 
     static func subjects(_ rows: [Row]) -> ByteBuffer {
         var out = ByteBuffer()
-        out.reserveCapacity(rows.reduce(0) { $0 + $1.prepared.subjects.reduce(0) { $0 + $1.count + 20 } })
-        for row in rows {
-            for subject in row.prepared.subjects {
-                out.writeString(String(row.seq))
+        out.reserveCapacity(rows.reduce(0) { $0 + $1.subjects.reduce(0) { $0 + $1.count + 20 } })
+        for index in rows.indices {
+            for subject in rows[index].subjects {
+                out.writeString(String(rows[index].seq))
                 out.writeBytes(subject)
             }
         }
         return out
     }
 
-    /// seq, role, then the prepared rest of each row.
-    private static func concatenate(_ rows: [Row], capacity: Int, _ tail: (Prepared) -> [UInt8]) -> ByteBuffer {
-        var out = ByteBuffer()
-        out.reserveCapacity(capacity)
-        for row in rows {
-            out.writeString(String(row.seq))
-            out.writeInteger(UInt8(ascii: "\t"))
-            out.writeString(row.role.rawValue)
-            out.writeBytes(tail(row.prepared))
-        }
-        return out
+    /// seq and role, the columns the writer decides.
+    private static func prefix(_ row: Row, into out: inout ByteBuffer) {
+        out.writeString(String(row.seq))
+        out.writeInteger(UInt8(ascii: "\t"))
+        out.writeString(row.role.rawValue)
     }
 
     /// An array literal of strings, every element quoted (so empty strings, commas, braces and

@@ -56,3 +56,10 @@ struct PostgresConnectionLost: Error, CustomStringConvertible {
         if connection.isClosed { throw PostgresConnectionLost() }
     }
 }
+
+/// A COMMIT the pipelined writer had in flight failed: handled like a lost connection (its batch
+/// is spooled, the writer reconnects), since the transaction's fate is all the writer knows.
+struct PostgresCommitFailed: Error, CustomStringConvertible {
+    var reason: String
+    var description: String { "COMMIT failed: \(reason)" }
+}

@@ -18,33 +18,71 @@ extension PostgresMessageStore {
         var unreadable = 0
     }
 
+    /// A batch whose statements are written and whose COMMIT is under way, on one connection,
+    /// while the writer goes on with the next batch on the other. The commit task resumes the
+    /// batch's callers itself; the writer waits for it before the next COMMIT (so commits, and
+    /// with them seqs, become visible in order) and before any serial step.
+    struct InFlight: Sendable {
+        var batch: [Queue.Pending]
+        var housekeeping: LogHousekeeping
+        /// nil once committed (and the callers resumed), else why the COMMIT failed.
+        var commit: Task<String?, Never>
+    }
+
     func runWriter(link start: PostgresConnector.Link?) async {
         var link = start
+        var inFlight: InFlight?
         var drain = Drain()
         var lastAttempt = ContinuousClock.now
         var lastMaintenance = ContinuousClock.now
+        /// The connection is gone (or a COMMIT failed): what was in flight and `batch` go to the
+        /// spool (or fail), and the writer reconnects later.
+        func fail(_ current: PostgresConnector.Link, _ error: any Error, batch: [Queue.Pending], housekeeping: LogHousekeeping) async {
+            link = nil
+            drain = Drain()
+            lastAttempt = ContinuousClock.now
+            let unsettled = inFlight
+            inFlight = nil
+            // A COMMIT under way finishes (or fails) before its connection is closed: callers it
+            // resumed are not spooled again.
+            let commitFailure = await unsettled?.commit.value
+            await lost(current, error)
+            if let unsettled, commitFailure != nil {
+                await spoolOrFail(unsettled.batch, housekeeping: unsettled.housekeeping, cause: error)
+            }
+            await spoolOrFail(batch, housekeeping: housekeeping, cause: error)
+        }
+        /// Waits for the COMMIT in flight, before a serial step or when idle; false when it
+        /// failed (then handled as a lost connection).
+        func quiesce() async -> Bool {
+            guard let current = link, let settling = inFlight else { return link != nil }
+            guard let failure = await settling.commit.value else {
+                inFlight = nil
+                return true
+            }
+            await fail(current, PostgresCommitFailed(reason: failure), batch: [], housekeeping: LogHousekeeping())
+            return false
+        }
         while let (batch, housekeeping) = await nextBatch() {
             if link == nil, ContinuousClock.now - lastAttempt >= configuration.reconnectInterval {
                 lastAttempt = ContinuousClock.now
                 link = await reconnect()
             }
+            // Woken without work (a failed COMMIT wakes the writer): nothing stays in flight.
+            if batch.isEmpty, housekeeping.isEmpty, inFlight != nil { _ = await quiesce() }
             if !batch.isEmpty || !housekeeping.isEmpty {
                 if var current = link {
                     do {
-                        try await commit(batch, housekeeping: housekeeping, link: &current)
+                        try await pipeline(batch, housekeeping: housekeeping, link: &current, inFlight: &inFlight)
                         link = current
                     } catch {
-                        link = nil
-                        drain = Drain()
-                        lastAttempt = ContinuousClock.now
-                        await lost(current, error)
-                        await spoolOrFail(batch, housekeeping: housekeeping, cause: error)
+                        await fail(current, error, batch: batch, housekeeping: housekeeping)
                     }
                 } else {
                     await spoolOrFail(batch, housekeeping: housekeeping, cause: nil)
                 }
             }
-            if var current = link, state.withLock({ $0.health.spooled > 0 }) {
+            if link != nil, state.withLock({ $0.health.spooled > 0 }), await quiesce(), var current = link {
                 do {
                     try await drainChunk(&drain, link: &current)
                     link = current
@@ -61,14 +99,55 @@ extension PostgresMessageStore {
                     try? await Task.sleep(for: configuration.reconnectInterval)
                 }
             }
-            if let current = link, ContinuousClock.now - lastMaintenance >= .seconds(3_600) {
+            if link != nil, ContinuousClock.now - lastMaintenance >= .seconds(3_600), await quiesce(), let current = link {
                 lastMaintenance = ContinuousClock.now
                 do { try await connector.maintain(current.connection, layout: current.layout, now: now()) } catch {
                     logger.warning("partition maintenance failed; retried in an hour", metadata: ["plexus.error": .string(PostgresErrors.describe(error))])
                 }
             }
         }
-        if let link { try? await link.connection.close() }
+        _ = await quiesce()
+        if let link { await link.close() }
+    }
+
+    /// Writes the batch on `link.connection`, waits for the COMMIT in flight (on the other
+    /// connection), then starts this batch's COMMIT and leaves it in flight. A batch the fast
+    /// path cannot take (a value the server refuses, any failure that is not the connection's)
+    /// goes through the serial `commit` once nothing is in flight. Throws when the connection is
+    /// gone or the COMMIT in flight failed; `inFlight` then still holds that batch.
+    private func pipeline(
+        _ batch: [Queue.Pending], housekeeping: LogHousekeeping, link: inout PostgresConnector.Link, inFlight: inout InFlight?
+    ) async throws {
+        let writer = PostgresBatchWriter(connection: link.connection, logger: logger)
+        let committed: PostgresBatchWriter.Committed
+        do {
+            committed = try await writer.write(batch.map(\.payload), firstSeq: link.nextSeq, housekeeping: housekeeping)
+        } catch where PostgresErrors.kind(of: error) != .unreachable {
+            try await settle(&inFlight)
+            try await commit(batch, housekeeping: housekeeping, link: &link)
+            return
+        }
+        link.nextSeq = committed.nextSeq
+        try await settle(&inFlight)
+        let commit = Task(executorPreference: PostgresWriterThread.executor) { [queue] () -> String? in
+            do {
+                try await writer.finish()
+            } catch {
+                queue.wake()
+                return PostgresErrors.describe(error)
+            }
+            for (append, outcomes) in zip(batch, committed.outcomes) { append.succeed(outcomes) }
+            return nil
+        }
+        inFlight = InFlight(batch: batch, housekeeping: housekeeping, commit: commit)
+        link.alternate()
+    }
+
+    /// Waits for the COMMIT in flight; throws (leaving it in `inFlight`) when it failed.
+    private func settle(_ inFlight: inout InFlight?) async throws {
+        guard let settling = inFlight else { return }
+        if let failure = await settling.commit.value { throw PostgresCommitFailed(reason: failure) }
+        inFlight = nil
     }
 
     /// Commits one batch; a batch the server refuses a value of is retried message by message
@@ -174,7 +253,7 @@ extension PostgresMessageStore {
             $0.health.lastError = described
         }
         logger.warning("PostgreSQL went away; spooling locally until it is back", metadata: ["plexus.error": .string(described)])
-        try? await link.connection.close()
+        await link.close()
     }
 
     /// While PostgreSQL is unreachable: into the local journal (the callers are acknowledged
