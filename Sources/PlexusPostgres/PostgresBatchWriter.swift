@@ -43,12 +43,16 @@ struct PostgresBatchWriter {
     /// `commit` without the COMMIT: the batch written in a transaction left open, for `finish`.
     /// The pipelined writer sends one batch's COMMIT (a WAL flush PostgreSQL mostly waits on)
     /// while the next batch is written on its other connection.
+    /// `beforeLookup` runs between the refused optimistic write and the lookup (the pipelined
+    /// writer settles the COMMIT it has in flight there).
     func write(
-        _ batch: [[PostgresCopyRows.Prepared]], firstSeq: Int64, housekeeping: LogHousekeeping, refusals: [MessageID: String] = [:]
+        _ batch: [[PostgresCopyRows.Prepared]], firstSeq: Int64, housekeeping: LogHousekeeping, refusals: [MessageID: String] = [:],
+        beforeLookup: () async throws -> Void = {}
     ) async throws -> Committed {
         do {
             return try await transaction(batch, firstSeq: firstSeq, housekeeping: housekeeping, refusals: refusals, lookup: false)
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+            try await beforeLookup()
             return try await transaction(batch, firstSeq: firstSeq, housekeeping: housekeeping, refusals: refusals, lookup: true)
         }
     }

@@ -59,11 +59,7 @@ struct PostgresConnector: Sendable {
         let connection = try await connect(on: PostgresWriterThread.eventLoop)
         do {
             let (layout, _) = try await PostgresSchema.migrate(connection, configuration: configuration, logger: logger)
-            var locked = false
-            for try await (granted) in try await connection.query(
-                "SELECT pg_try_advisory_lock(hashtext(\(configuration.schema + ".writer")))", logger: logger
-            ).decode(Bool.self) { locked = granted }
-            guard locked else {
+            guard try await tryLock(connection, key: ".writer") else {
                 throw StoreError(.ioFailure, "another process writes the Plexus log in schema \(configuration.schema) of \(configuration.redactedURL); give each node a schema of its own")
             }
             let maxSeq = try await PostgresSchema.maxSeq(connection, logger: logger)
@@ -71,11 +67,31 @@ struct PostgresConnector: Sendable {
             // The second connection writes under the first one's schema lock: the writer
             // closes both when either fails.
             let other = try await connect(on: PostgresWriterThread.eventLoop)
+            do {
+                // The second connection holds a lock of its own: should the first one die while
+                // idle (its lock released), another process still cannot take the schema while
+                // this one may commit a last batch.
+                guard try await tryLock(other, key: ".writer.2") else {
+                    throw StoreError(.ioFailure, "another process writes the Plexus log in schema \(configuration.schema) of \(configuration.redactedURL); give each node a schema of its own")
+                }
+            } catch {
+                try? await other.close()
+                throw error
+            }
             return Link(connection: connection, other: other, layout: layout, nextSeq: maxSeq + 1)
         } catch {
             try? await connection.close()
             throw error
         }
+    }
+
+    /// A session-level advisory lock on the schema name plus `key`, without waiting.
+    private func tryLock(_ connection: PostgresConnection, key: String) async throws -> Bool {
+        var locked = false
+        for try await (granted) in try await connection.query(
+            "SELECT pg_try_advisory_lock(hashtext(\(configuration.schema + key)))", logger: logger
+        ).decode(Bool.self) { locked = granted }
+        return locked
     }
 
     /// Day partitions ahead, and the retention: run at link time and hourly by the writer.

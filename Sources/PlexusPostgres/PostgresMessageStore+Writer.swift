@@ -26,7 +26,7 @@ extension PostgresMessageStore {
         var batch: [Queue.Pending]
         var housekeeping: LogHousekeeping
         /// nil once committed (and the callers resumed), else why the COMMIT failed.
-        var commit: Task<String?, Never>
+        var commit: Task<(any Error)?, Never>
     }
 
     func runWriter(link start: PostgresConnector.Link?) async {
@@ -55,13 +55,14 @@ extension PostgresMessageStore {
         /// Waits for the COMMIT in flight, before a serial step or when idle; false when it
         /// failed (then handled as a lost connection).
         func quiesce() async -> Bool {
-            guard let current = link, let settling = inFlight else { return link != nil }
-            guard let failure = await settling.commit.value else {
-                inFlight = nil
+            guard let current = link else { return false }
+            do {
+                try await settle(&inFlight)
                 return true
+            } catch {
+                await fail(current, error, batch: [], housekeeping: LogHousekeeping())
+                return false
             }
-            await fail(current, PostgresCommitFailed(reason: failure), batch: [], housekeeping: LogHousekeeping())
-            return false
         }
         while let (batch, housekeeping) = await nextBatch() {
             if link == nil, ContinuousClock.now - lastAttempt >= configuration.reconnectInterval {
@@ -121,7 +122,11 @@ extension PostgresMessageStore {
         let writer = PostgresBatchWriter(connection: link.connection, logger: logger)
         let committed: PostgresBatchWriter.Committed
         do {
-            committed = try await writer.write(batch.map(\.payload), firstSeq: link.nextSeq, housekeeping: housekeeping)
+            // Before a duplicate's lookup, the batch in flight commits: the lookup must see what
+            // it wrote (a promotion it made, say), as the serial writer's lookup would.
+            committed = try await writer.write(batch.map(\.payload), firstSeq: link.nextSeq, housekeeping: housekeeping) {
+                try await self.settle(&inFlight)
+            }
         } catch where PostgresErrors.kind(of: error) != .unreachable {
             try await settle(&inFlight)
             try await commit(batch, housekeeping: housekeeping, link: &link)
@@ -129,12 +134,12 @@ extension PostgresMessageStore {
         }
         link.nextSeq = committed.nextSeq
         try await settle(&inFlight)
-        let commit = Task(executorPreference: PostgresWriterThread.executor) { [queue] () -> String? in
+        let commit = Task(executorPreference: PostgresWriterThread.executor) { [queue] () -> (any Error)? in
             do {
                 try await writer.finish()
             } catch {
                 queue.wake()
-                return PostgresErrors.describe(error)
+                return error
             }
             for (append, outcomes) in zip(batch, committed.outcomes) { append.succeed(outcomes) }
             return nil
@@ -143,10 +148,22 @@ extension PostgresMessageStore {
         link.alternate()
     }
 
-    /// Waits for the COMMIT in flight; throws (leaving it in `inFlight`) when it failed.
+    /// Waits for the COMMIT in flight. When the connection failed under it, throws and leaves it
+    /// in `inFlight` (the caller spools it: whether it committed is unknown, and the spool's
+    /// drain de-duplicates). When the server refused the COMMIT itself (a deferred constraint, a
+    /// serialization failure), its callers are told, as after a failed serial commit, and the
+    /// writer goes on: the next batch does not depend on it (a message both wrote waited for
+    /// this outcome on the unique index).
     private func settle(_ inFlight: inout InFlight?) async throws {
         guard let settling = inFlight else { return }
-        if let failure = await settling.commit.value { throw PostgresCommitFailed(reason: failure) }
+        if let error = await settling.commit.value {
+            if PostgresErrors.kind(of: error) == .unreachable { throw PostgresCommitFailed(reason: PostgresErrors.describe(error)) }
+            let rows = settling.batch.reduce(0) { $0 + $1.records.count }
+            let failure = StoreError(.ioFailure, "committing \(rows) message(s) to PostgreSQL: \(PostgresErrors.describe(error))")
+            logger.error("group commit failed; appends in this batch were not logged", metadata: ["plexus.error": .string(failure.description)])
+            for append in settling.batch { append.fail(failure) }
+            queue.putBack(settling.housekeeping)
+        }
         inFlight = nil
     }
 

@@ -112,7 +112,9 @@ public final class GroupCommitQueue<Payload: Sendable>: Sendable {
         case .wait: break
         }
         if wakeAfter == .zero { return ([], LogHousekeeping()) }
-        state.withLock { $0.woken = false }
+        // `woken` is cleared only where a wait consumes it: a wake() that came since the last
+        // wait (a commit that failed while the writer was busy) must end this one, and a stale
+        // one costs the writer one empty turn at most.
         let timer: Task<Void, Never>? = wakeAfter.map { delay in
             Task { [weak self] in
                 // A cancelled timer (the writer woke for another reason) must not wake it again.

@@ -66,6 +66,82 @@ struct PostgresMessageStoreTests {
         }
     }
 
+    /// A COMMIT the server refuses (here a deferred trigger raises for one message) fails the
+    /// callers of that batch with the server's reason, not as an outage: the store stays
+    /// healthy, keeps its connections, and the next appends commit.
+    @Test func aCommitTheServerRefusesFailsItsCallersAndTheWriterGoesOn() async throws {
+        var factory = RecordFactory()
+        let refused = try factory.record(at: 1)
+        let later = try (2..<12).map { try factory.record(at: Int64($0)) }
+        try await withStore(.postgres) { store, location in
+            try await withConnection(location) { connection in
+                try await connection.query(PostgresQuery(unsafeSQL: """
+                    CREATE FUNCTION refuse_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+                    BEGIN IF NEW.message_uuid = '\(refused.envelope.messageID)' THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NULL; END $$
+                    """), logger: testLogger)
+                try await connection.query("""
+                    CREATE CONSTRAINT TRIGGER refuse_at_commit AFTER INSERT ON plexus_log
+                    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION refuse_at_commit()
+                    """, logger: testLogger)
+            }
+            do {
+                _ = try await store.append([refused])
+                Issue.record("the append of a message whose COMMIT the server refuses must fail")
+            } catch let error as StoreError {
+                #expect(error.code == .ioFailure)
+                #expect(error.description.contains("refused by the test"))
+                #expect(!error.description.contains("unreachable"))
+            }
+            let postgres = try #require(store as? PostgresMessageStore)
+            #expect(!postgres.health.degraded)
+            for record in later {
+                #expect(try await store.append([record]).first?.seq != nil)
+            }
+            #expect(try await store.count() == 10)
+            #expect(try await store.message(id: refused.envelope.messageID) == nil)
+            #expect(!postgres.health.degraded)
+        }
+    }
+
+    /// The writer writes a batch while the previous one commits. A batch that meets a logged
+    /// message looks the batch's messages up, and that lookup must see the batch in flight:
+    /// here the first batch promotes a relay row to destination and commits slowly (a deferred
+    /// trigger sleeps on the update), and the second holds an old duplicate and the same
+    /// destination record. The promotion is reported once; the second is a duplicate.
+    @Test func aDuplicateLookupWaitsForTheBatchInFlight() async throws {
+        var factory = RecordFactory()
+        let relay = try factory.record(at: 1, to: ["bob"], role: .relay)
+        let old = try factory.record(at: 2)
+        let destination = {
+            var record = relay
+            record.role = .destination
+            record.inbox = ["bob"]
+            return record
+        }()
+        try await withStore(.postgres) { store, location in
+            #expect(try await store.append([relay, old]).allSatisfy { $0.seq != nil })
+            try await withConnection(location) { connection in
+                try await connection.query("""
+                    CREATE FUNCTION slow_promotion() RETURNS trigger LANGUAGE plpgsql AS $$
+                    BEGIN PERFORM pg_sleep(0.5); RETURN NULL; END $$
+                    """, logger: testLogger)
+                try await connection.query("""
+                    CREATE CONSTRAINT TRIGGER slow_promotion AFTER UPDATE ON plexus_log
+                    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION slow_promotion()
+                    """, logger: testLogger)
+            }
+            let records = [destination]
+            async let first = store.append(records)
+            try await Task.sleep(for: .milliseconds(150))
+            let second = try await store.append([old, destination])
+            let outcomes = try await first + second
+            #expect(outcomes.filter { $0 == .promoted }.count == 1)
+            #expect(second == [.duplicate, .duplicate])
+            #expect(try await store.message(id: relay.envelope.messageID)?.role == .destination)
+            #expect(try await store.inbox().map(\.messageID) == [relay.envelope.messageID])
+        }
+    }
+
     /// Tabs, newlines, backslashes, quotes, commas and braces in every text column survive COPY's
     /// text format and the array literal; the SQL columns hold the values, not escapes.
     @Test func copyEscapingRoundTrips() async throws {
