@@ -95,22 +95,19 @@ enum PostgresCopyRows {
     static let subjectColumns = ["seq", "subject_id", "origin_ts"]
     static let logColumns = ["seq", "node_role", "message_uuid", "origin_ts"]
 
-    static func messages(_ rows: [Row]) -> ByteBuffer {
-        var out = ByteBuffer()
-        out.reserveCapacity(rows.reduce(0) { $0 + $1.message.count + 32 })
-        for index in rows.indices {
-            prefix(rows[index], into: &out)
-            out.writeBytes(rows[index].message)
-        }
-        return out
-    }
+    static func messages(_ rows: [Row]) -> ByteBuffer { prefixed(rows, \.message) }
 
-    static func log(_ rows: [Row]) -> ByteBuffer {
+    static func log(_ rows: [Row]) -> ByteBuffer { prefixed(rows, \.log) }
+
+    /// seq and role (the columns the writer decides), then the prepared rest of each row.
+    private static func prefixed(_ rows: [Row], _ tail: KeyPath<Row, [UInt8]>) -> ByteBuffer {
         var out = ByteBuffer()
-        out.reserveCapacity(rows.reduce(0) { $0 + $1.log.count + 32 })
+        out.reserveCapacity(rows.reduce(0) { $0 + $1[keyPath: tail].count + 32 })
         for index in rows.indices {
-            prefix(rows[index], into: &out)
-            out.writeBytes(rows[index].log)
+            out.writeString(String(rows[index].seq))
+            out.writeInteger(UInt8(ascii: "\t"))
+            out.writeString(rows[index].role.rawValue)
+            out.writeBytes(rows[index][keyPath: tail])
         }
         return out
     }
@@ -125,13 +122,6 @@ enum PostgresCopyRows {
             }
         }
         return out
-    }
-
-    /// seq and role, the columns the writer decides.
-    private static func prefix(_ row: Row, into out: inout ByteBuffer) {
-        out.writeString(String(row.seq))
-        out.writeInteger(UInt8(ascii: "\t"))
-        out.writeString(row.role.rawValue)
     }
 
     /// An array literal of strings, every element quoted (so empty strings, commas, braces and
