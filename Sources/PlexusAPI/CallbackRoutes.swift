@@ -55,17 +55,10 @@ enum CallbackRoutes {
                 return Response.json(["text": "Opening the form."])
             }
             // Slack resends a callback it saw no answer to: its bytes are the replay key.
-            let key = "slack:" + SHA256.hash(data: bytes).map { String(byte: $0) }.joined()
+            let key = "slack:" + Hex.encode(SHA256.hash(data: bytes))
             let session = try await sessions.callback(sessionID: interaction.sessionID, token: nil, action: action, key: key)
             return Response.json(["text": .string("Session \(session.id) is \(session.status.rawValue).")])
         }
     }
 }
 
-extension String {
-    /// Two lowercase hex digits.
-    init(byte: UInt8) {
-        let digits = Array("0123456789abcdef")
-        self = String([digits[Int(byte >> 4)], digits[Int(byte & 0xF)]])
-    }
-}

@@ -149,12 +149,7 @@ extension JSONParser {
         for offset in 0..<4 {
             guard position + offset < end else { throw unterminatedString(from: stringStart) }
             let byte = bytes[position + offset]
-            let digit: UInt8
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
-            default:
+            guard let digit = Hex.value(of: byte) else {
                 throw JSONError(
                     code: .invalidEscape, offset: escapeStart,
                     message: "invalid escape at byte \(escapeStart): \\u must be followed by four hex digits")

@@ -44,17 +44,13 @@ public struct MessageID: Sendable, Hashable, Comparable, CustomStringConvertible
                         out[j] = UInt8(ascii: "-")
                         j += 1
                     }
-                    out[j] = Self.hexDigit(bytes[i] >> 4)
-                    out[j + 1] = Self.hexDigit(bytes[i] & 0x0F)
+                    out[j] = Hex.digit(bytes[i] >> 4)
+                    out[j + 1] = Hex.digit(bytes[i] & 0x0F)
                     j += 2
                 }
                 return j
             }
         }
-    }
-
-    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
-        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
     }
 
     public static func < (lhs: MessageID, rhs: MessageID) -> Bool {

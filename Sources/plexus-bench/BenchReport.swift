@@ -15,7 +15,7 @@ struct BenchReport: Sendable {
         var out: [String] = []
         out.append("Plexus benchmark — \(machine.date)")
         out.append("command:  \(machine.command)")
-        out.append("machine:  \(machine.cores) cores, \(machine.cpuModel), \(machine.memoryMiB) MiB RAM, Linux \(machine.kernel)")
+        out.append("machine:  \(machine.summary)")
         if let fsync = machine.fsyncMilliseconds {
             out.append("disk:     16 KiB append+fdatasync p50 \(BenchFigure.format(fsync)) ms in the temp dir (bounds synchronous=FULL commits to ~\(Int(1_000 / max(fsync, 0.001)))/s)")
         }

@@ -19,12 +19,7 @@ struct EdgeBenchCommand: AsyncParsableCommand {
     var batch = 1_000
 
     func run() async throws {
-        let machine = MachineInfo.collect()
-        print("Plexus edge benchmark — \(machine.date)")
-        print("command:  \(machine.command)")
-        print("machine:  \(machine.cores) cores, \(machine.cpuModel), \(machine.memoryMiB) MiB RAM, Linux \(machine.kernel)")
-        if let fsync = machine.fsyncMilliseconds { print("disk:     16 KiB append+fdatasync p50 \(BenchFigure.format(fsync)) ms") }
-        print("load avg: \(machine.loadAverage) at start")
+        let machine = MachineInfo.printHeader("Plexus edge benchmark", disk: true)
         let factory = MessageFactory(subjects: 1_000, topics: 100)
         print("message:  \(factory.input(0).serialized().count) bytes (the ingest benchmarks' shape), \(messages) per run, edge batch \(batch)")
         print("")

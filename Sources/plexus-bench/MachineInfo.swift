@@ -18,6 +18,22 @@ struct MachineInfo: Sendable {
     /// /proc/loadavg when the run started: other work on the machine distorts every figure.
     var loadAverage: String
 
+    /// "machine:" line's text, as every report prints it.
+    var summary: String { "\(cores) cores, \(cpuModel), \(memoryMiB) MiB RAM, Linux \(kernel)" }
+
+    /// Collects the facts and prints the report's header: title and date, command, machine,
+    /// and (with `disk`) the fsync floor, then the load at the start.
+    @discardableResult
+    static func printHeader(_ title: String, disk: Bool = false) -> MachineInfo {
+        let machine = collect()
+        print("\(title) — \(machine.date)")
+        print("command:  \(machine.command)")
+        print("machine:  \(machine.summary)")
+        if disk, let fsync = machine.fsyncMilliseconds { print("disk:     16 KiB append+fdatasync p50 \(BenchFigure.format(fsync)) ms") }
+        print("load avg: \(machine.loadAverage) at start")
+        return machine
+    }
+
     static func collect() -> MachineInfo {
         let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
         let model = cpuinfo.split(separator: "\n")

@@ -15,7 +15,7 @@ struct MeshBenchReport: Sendable {
         var out: [String] = []
         out.append("Plexus vs Serf membership benchmark — \(machine.date)")
         out.append("command:  \(machine.command)")
-        out.append("machine:  \(machine.cores) cores, \(machine.cpuModel), \(machine.memoryMiB) MiB RAM, Linux \(machine.kernel); "
+        out.append("machine:  \(machine.summary); "
             + "load avg \(machine.loadAverage) at start, \(MachineInfo.loadAverage()) at end")
         out.append("systems:  Plexus \(plexusBinary) (mesh profile lan); Serf \(serfVersion ?? "not run") (default LAN profile)")
         let poll = String(format: "%.0f", options.pollInterval.milliseconds)

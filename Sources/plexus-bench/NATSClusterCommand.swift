@@ -69,7 +69,7 @@ struct NATSClusterCommand: AsyncParsableCommand {
             throw error
         }
         print("plexus-bench nats-cluster — \(machine.date)")
-        print("machine:  \(machine.cores) cores, \(machine.cpuModel), \(machine.memoryMiB) MiB RAM, Linux \(machine.kernel)")
+        print("machine:  \(machine.summary)")
         print("load avg: \(machine.loadAverage) at start, \(MachineInfo.loadAverage()) at end")
         print(figures.table())
     }

@@ -38,11 +38,7 @@ struct PolicyBenchCommand: AsyncParsableCommand {
             handler.logLevel = .warning
             return handler
         }
-        let machine = MachineInfo.collect()
-        print("Plexus policy benchmark — \(machine.date)")
-        print("command:  \(machine.command)")
-        print("machine:  \(machine.cores) cores, \(machine.cpuModel), \(machine.memoryMiB) MiB RAM, Linux \(machine.kernel)")
-        print("load avg: \(machine.loadAverage) at start")
+        MachineInfo.printHeader("Plexus policy benchmark")
         let plan = BenchPlan(quick: false, queryRows: 0, wrkSeconds: seconds)
         let factory = MessageFactory(subjects: plan.subjects, topics: plan.topics)
         let rules = PolicyBenchRules(topics: (0..<plan.topics).map { factory.topic($0) })

@@ -33,11 +33,7 @@ struct PostgresBenchCommand: AsyncParsableCommand {
     var seconds = 10
 
     func run() async throws {
-        let machine = MachineInfo.collect()
-        print("Plexus PostgreSQL log benchmark — \(machine.date)")
-        print("command:  \(machine.command)")
-        print("machine:  \(machine.cores) cores, \(machine.cpuModel), \(machine.memoryMiB) MiB RAM, Linux \(machine.kernel)")
-        print("load avg: \(machine.loadAverage) at start")
+        MachineInfo.printHeader("Plexus PostgreSQL log benchmark")
         let server = try PostgresServer()
         try await server.start()
         defer { server.stop() }

@@ -122,7 +122,7 @@ struct RoutingReport: Sendable {
         var out: [String] = []
         out.append("plexus-bench routing — \(machine.date)")
         out.append("command:  \(machine.command)")
-        out.append("machine:  \(machine.cores) cores, \(machine.cpuModel), \(machine.memoryMiB) MiB RAM, Linux \(machine.kernel)")
+        out.append("machine:  \(machine.summary)")
         if let fsync = machine.fsyncMilliseconds {
             out.append("disk:     16 KiB append+fdatasync p50 \(BenchFigure.format(fsync)) ms in the temp dir")
         }

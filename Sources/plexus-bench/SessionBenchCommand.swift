@@ -39,11 +39,7 @@ struct SessionBenchCommand: AsyncParsableCommand {
             handler.logLevel = .warning
             return handler
         }
-        let machine = MachineInfo.collect()
-        print("Plexus sessions benchmark — \(machine.date)")
-        print("command:  \(machine.command)")
-        print("machine:  \(machine.cores) cores, \(machine.cpuModel), \(machine.memoryMiB) MiB RAM, Linux \(machine.kernel)")
-        print("load avg: \(machine.loadAverage) at start")
+        MachineInfo.printHeader("Plexus sessions benchmark")
         print("")
         let raw = try await Self.rawCommits(rows)
         print(String(format: "1. raw SQLite, one row per commit, synchronous=FULL: %8.0f commits/s", raw))

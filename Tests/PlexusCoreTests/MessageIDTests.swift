@@ -19,3 +19,23 @@ struct MessageIDTests {
         }
     }
 }
+
+@Suite("Hex")
+struct HexTests {
+    @Test func encodesLowerCaseAndDecodesEitherCase() {
+        let bytes: [UInt8] = [0x00, 0x0F, 0xA5, 0xFF, 0x10]
+        #expect(Hex.encode(bytes) == "000fa5ff10")
+        #expect(Hex.decode("000fa5ff10") == bytes)
+        #expect(Hex.decode("000FA5Ff10") == bytes)
+        #expect(Hex.decode("v0=abcd".dropFirst(3)) == [0xAB, 0xCD])
+        #expect(Hex.decode("") == [])
+    }
+
+    @Test func refusesOddCountsAndNonHexCharacters() {
+        #expect(Hex.decode("abc") == nil)
+        #expect(Hex.decode("zz") == nil)
+        #expect(Hex.decode("0g") == nil)
+        #expect(Hex.value(of: UInt8(ascii: "G")) == nil)
+        #expect((0...15).map { Hex.value(of: Hex.digit(UInt8($0))) } == (0...15).map { UInt8($0) })
+    }
+}

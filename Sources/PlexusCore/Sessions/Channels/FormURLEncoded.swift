@@ -51,7 +51,7 @@ public enum FormURLEncoded {
                 decoded.append(UInt8(ascii: " "))
                 index += 1
             case UInt8(ascii: "%"):
-                guard index + 2 < bytes.endIndex, let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2]) else {
+                guard index + 2 < bytes.endIndex, let high = Hex.value(of: bytes[index + 1]), let low = Hex.value(of: bytes[index + 2]) else {
                     let offset = index - bytes.startIndex
                     let escape = String(decoding: bytes[index..<min(index + 3, bytes.endIndex)], as: UTF8.self)
                     return .failure(Problem(text: "has an invalid percent escape \(quoted(escape)) at byte \(offset)"))
@@ -70,15 +70,6 @@ public enum FormURLEncoded {
             return .failure(Problem(text: "contains U+0000, which cannot be stored"))
         }
         return .success(text)
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 
     /// A name in JSON quotes (control characters visible), cut at 40 characters.

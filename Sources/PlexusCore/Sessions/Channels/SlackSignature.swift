@@ -11,7 +11,7 @@ public struct SlackSignature {
 
     /// The `X-Slack-Signature` value Slack would send; for tests and for signing test requests.
     public static func sign(secret: String, timestamp: Int64, body: [UInt8]) -> String {
-        "v0=" + hex(mac(secret: secret, timestamp: timestamp, body: body))
+        "v0=" + Hex.encode(mac(secret: secret, timestamp: timestamp, body: body))
     }
 
     /// Headers as received (either may be missing) and the body exactly as read, before any
@@ -43,7 +43,7 @@ public struct SlackSignature {
                 .futureTimestamp,
                 "X-Slack-Request-Timestamp is \(timestamp - nowSeconds) s in the future; at most \(window) s is accepted")
         }
-        guard signatureHeader.hasPrefix("v0="), let given = bytes(hex: signatureHeader.utf8.dropFirst(3)), given.count == 32 else {
+        guard signatureHeader.hasPrefix("v0="), let given = Hex.decode(signatureHeader.dropFirst(3)), given.count == 32 else {
             throw SlackSignatureError(.badSignature, "X-Slack-Signature is not \"v0=\" followed by 64 hex digits")
         }
         var message = Array("v0:\(timestamp):".utf8)
@@ -64,43 +64,5 @@ public struct SlackSignature {
 
     private static func key(_ secret: String) -> SymmetricKey {
         SymmetricKey(data: Array(secret.utf8))
-    }
-
-    private static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    /// Hex digits (either case) to bytes; nil for an odd count or a non-hex character.
-    private static func bytes(hex: Substring.UTF8View) -> [UInt8]? {
-        guard hex.count.isMultiple(of: 2) else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(hex.count / 2)
-        var high: UInt8?
-        for character in hex {
-            guard let nibble = nibble(character) else { return nil }
-            if let first = high {
-                out.append(first << 4 | nibble)
-                high = nil
-            } else {
-                high = nibble
-            }
-        }
-        return out
-    }
-
-    private static func nibble(_ character: UInt8) -> UInt8? {
-        switch character {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): character - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): character - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): character - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 }

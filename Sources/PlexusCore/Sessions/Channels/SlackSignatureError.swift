@@ -1,4 +1,4 @@
-/// Why a Slack interactivity callback was refused; the shell answers 401 and logs `code`.
+/// Why a Slack interactivity callback was refused; the shell answers 403 (`forbidden`) with it.
 public struct SlackSignatureError: Error, Sendable, Hashable, CustomStringConvertible {
     public enum Code: String, Sendable, Hashable, CaseIterable {
         /// No `X-Slack-Request-Timestamp` header.
