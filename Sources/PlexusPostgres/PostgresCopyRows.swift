@@ -179,16 +179,9 @@ struct CopyText {
         rowStarted = continuing
     }
 
-    var buffer: ByteBuffer { ByteBuffer(bytes: bytes) }
-
     private mutating func separate() {
         if rowStarted { bytes.append(UInt8(ascii: "\t")) }
         rowStarted = true
-    }
-
-    mutating func field(_ value: Int64) {
-        separate()
-        bytes.append(contentsOf: String(value).utf8)
     }
 
     mutating func field(_ value: String?) {
