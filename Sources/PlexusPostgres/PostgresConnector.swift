@@ -53,6 +53,18 @@ struct PostgresConnector: Sendable {
             try? await connection.close()
             try? await other.close()
         }
+
+        /// A graceful close: the schema locks are released before the connections go, so a
+        /// store reopened at once finds them free. (Closing alone is not enough: the server
+        /// releases a session's locks when its backend has ended, which can be after the
+        /// client saw the socket close.) Not for a lost link — a query on a half-open
+        /// connection would wait for TCP to give up.
+        func release() async {
+            for connection in [connection, other] {
+                _ = try? await connection.query("SELECT pg_advisory_unlock_all()", logger: connection.logger)
+            }
+            await close()
+        }
     }
 
     func link(now: Timestamp) async throws -> Link {
@@ -85,13 +97,24 @@ struct PostgresConnector: Sendable {
         }
     }
 
-    /// A session-level advisory lock on the schema name plus `key`, without waiting.
+    /// How long `link` waits for a schema lock held by someone else before it refuses: the
+    /// holder may be this node's own previous session whose backend is still ending (after a
+    /// crash, or a reconnect after an outage).
+    static let lockWait: Duration = .seconds(3)
+
+    /// A session-level advisory lock on the schema name plus `key`, tried every 100 ms for
+    /// `lockWait`.
     private func tryLock(_ connection: PostgresConnection, key: String) async throws -> Bool {
-        var locked = false
-        for try await (granted) in try await connection.query(
-            "SELECT pg_try_advisory_lock(hashtext(\(configuration.schema + key)))", logger: logger
-        ).decode(Bool.self) { locked = granted }
-        return locked
+        let deadline = ContinuousClock.now + Self.lockWait
+        while true {
+            var locked = false
+            for try await (granted) in try await connection.query(
+                "SELECT pg_try_advisory_lock(hashtext(\(configuration.schema + key)))", logger: logger
+            ).decode(Bool.self) { locked = granted }
+            if locked { return true }
+            if ContinuousClock.now >= deadline { return false }
+            try await Task.sleep(for: .milliseconds(100))
+        }
     }
 
     /// Day partitions ahead, and the retention: run at link time and hourly by the writer.

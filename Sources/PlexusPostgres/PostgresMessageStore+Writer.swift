@@ -108,7 +108,7 @@ extension PostgresMessageStore {
             }
         }
         _ = await quiesce()
-        if let link { await link.close() }
+        if let link { await link.release() }
     }
 
     /// Writes the batch on `link.connection`, waits for the COMMIT in flight (on the other
