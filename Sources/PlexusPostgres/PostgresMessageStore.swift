@@ -125,7 +125,7 @@ public final class PostgresMessageStore: MessageStore {
 
     public func release(_ ids: [MessageID]) {
         guard !ids.isEmpty else { return }
-        queue.housekeep { $0.releases.append(contentsOf: ids) }
+        queue.housekeep(lazy: true) { $0.releases.append(contentsOf: ids) }
         spool?.release(ids)
     }
 

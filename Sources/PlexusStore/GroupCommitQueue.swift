@@ -10,6 +10,12 @@ import Synchronization
 /// records: once queued they are committed and the call waits for that, so its outcome is never
 /// unknown.
 ///
+/// Housekeeping is urgent (dead letters, inbox acks: the writer wakes for them) or lazy
+/// (outbox releases: a release lost in a crash only costs a retransmission the next hop
+/// de-duplicates). Lazy housekeeping rides along with the next commit, or is committed by
+/// itself `lazyDelay` after it queued: under light load a release would otherwise cost a
+/// transaction (an fsync) and a writer wake-up of its own for every message forwarded.
+///
 /// `Payload` is what a store prepares from an append's records on the caller's task, before
 /// queueing (the PostgreSQL log encodes its COPY rows there, off the writer's serial path);
 /// `Void` for none.
@@ -28,6 +34,10 @@ public final class GroupCommitQueue<Payload: Sendable>: Sendable {
         var closed = false
         var pending: [Pending] = []
         var housekeeping = LogHousekeeping()
+        /// `housekeeping` holds something that must not wait.
+        var urgent = false
+        /// When lazy housekeeping first queued since the last commit took housekeeping.
+        var lazySince: ContinuousClock.Instant?
         var wakeup: CheckedContinuation<Void, Never>?
         /// A `wake()` that came while the writer was not waiting: its next wait returns at once,
         /// so a timer firing just before the writer suspends is not lost.
@@ -36,9 +46,13 @@ public final class GroupCommitQueue<Payload: Sendable>: Sendable {
 
     private let state = Mutex(State())
     private let closedError: @Sendable () -> any Error
+    let lazyDelay: Duration
 
-    /// - Parameter closedError: what an append after `close()` fails with.
-    public init(closedError: @escaping @Sendable () -> any Error) {
+    /// - Parameters:
+    ///   - closedError: what an append after `close()` fails with.
+    ///   - lazyDelay: how long lazy housekeeping waits for a commit to ride along with.
+    public init(lazyDelay: Duration = .milliseconds(100), closedError: @escaping @Sendable () -> any Error) {
+        self.lazyDelay = lazyDelay
         self.closedError = closedError
     }
 
@@ -62,20 +76,41 @@ public final class GroupCommitQueue<Payload: Sendable>: Sendable {
         }
     }
 
-    /// Adds housekeeping for the next commit (ignored once closed) and wakes the writer.
-    public func housekeep(_ change: (inout LogHousekeeping) -> Void) {
-        let wake = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            guard !state.closed else { return nil }
+    /// Adds housekeeping for the next commit (ignored once closed). Urgent housekeeping wakes
+    /// the writer; lazy housekeeping waits for the next commit, at most `lazyDelay`.
+    public func housekeep(lazy: Bool = false, _ change: (inout LogHousekeeping) -> Void) {
+        let then = state.withLock { state -> HousekeepingDecision in
+            guard !state.closed else { return .nothing }
             change(&state.housekeeping)
-            defer { state.wakeup = nil }
-            return state.wakeup
+            if !lazy {
+                state.urgent = true
+                defer { state.wakeup = nil }
+                return .wake(state.wakeup)
+            }
+            guard state.lazySince == nil else { return .nothing }
+            state.lazySince = .now
+            return .armTimer
         }
-        wake?.resume()
+        switch then {
+        case .nothing: break
+        case .wake(let continuation): continuation?.resume()
+        case .armTimer:
+            // One timer per quiet spell, not per release: it is armed only when the first lazy
+            // item queues after a commit took the housekeeping.
+            Task { [weak self, lazyDelay] in
+                try? await Task.sleep(for: lazyDelay)
+                self?.wake()
+            }
+        }
     }
 
     /// Housekeeping a failed commit did not write goes back to the front.
     public func putBack(_ housekeeping: LogHousekeeping) {
-        state.withLock { $0.housekeeping.prepend(housekeeping) }
+        guard !housekeeping.isEmpty else { return }
+        state.withLock {
+            $0.housekeeping.prepend(housekeeping)
+            $0.urgent = true
+        }
     }
 
     /// Wakes a waiting writer without new work (it then sees `isClosed`, or a timer fired).
@@ -106,7 +141,7 @@ public final class GroupCommitQueue<Payload: Sendable>: Sendable {
     /// `wakeAfter`, returns an empty batch after that long anyway (a writer that must retry or
     /// drain something of its own). Nil once closed and drained.
     public func next(maxRows: Int, withHousekeeping: Bool = true, wakeAfter: Duration? = nil) async -> ([Pending], LogHousekeeping)? {
-        switch state.withLock({ Self.take(&$0, maxRows: maxRows, withHousekeeping: withHousekeeping) }) {
+        switch state.withLock({ take(&$0, maxRows: maxRows, withHousekeeping: withHousekeeping) }) {
         case .batch(let batch, let housekeeping): return (batch, housekeeping)
         case .finished: return nil
         case .wait: break
@@ -124,7 +159,7 @@ public final class GroupCommitQueue<Payload: Sendable>: Sendable {
         }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let ready = state.withLock { state in
-                if state.woken || !state.pending.isEmpty || (withHousekeeping && !state.housekeeping.isEmpty) || state.closed {
+                if state.woken || !state.pending.isEmpty || (withHousekeeping && state.urgent) || state.closed {
                     state.woken = false
                     return true
                 }
@@ -134,7 +169,7 @@ public final class GroupCommitQueue<Payload: Sendable>: Sendable {
             if ready { continuation.resume() }
         }
         timer?.cancel()
-        switch state.withLock({ Self.take(&$0, maxRows: maxRows, withHousekeeping: withHousekeeping) }) {
+        switch state.withLock({ take(&$0, maxRows: maxRows, withHousekeeping: withHousekeeping) }) {
         case .batch(let batch, let housekeeping): return (batch, housekeeping)
         case .finished: return nil
         case .wait: return ([], LogHousekeeping())
@@ -143,10 +178,14 @@ public final class GroupCommitQueue<Payload: Sendable>: Sendable {
 
     private enum Decision { case closed, empty, queued(wake: CheckedContinuation<Void, Never>?) }
 
+    private enum HousekeepingDecision { case nothing, wake(CheckedContinuation<Void, Never>?), armTimer }
+
     private enum Step { case batch([Pending], LogHousekeeping), finished, wait }
 
-    private static func take(_ state: inout State, maxRows: Int, withHousekeeping: Bool) -> Step {
-        if !state.pending.isEmpty || (withHousekeeping && !state.housekeeping.isEmpty) {
+    private func take(_ state: inout State, maxRows: Int, withHousekeeping: Bool) -> Step {
+        let housekeepingDue = !state.housekeeping.isEmpty
+            && (state.urgent || state.closed || state.lazySince.map { ContinuousClock.now - $0 >= lazyDelay } ?? false)
+        if !state.pending.isEmpty || (withHousekeeping && housekeepingDue) {
             var rows = 0
             var count = 0
             for append in state.pending {
@@ -157,7 +196,11 @@ public final class GroupCommitQueue<Payload: Sendable>: Sendable {
             let batch = Array(state.pending[..<count])
             state.pending.removeFirst(count)
             var housekeeping = LogHousekeeping()
-            if withHousekeeping { swap(&housekeeping, &state.housekeeping) }
+            if withHousekeeping {
+                swap(&housekeeping, &state.housekeeping)
+                state.urgent = false
+                state.lazySince = nil
+            }
             return .batch(batch, housekeeping)
         }
         return state.closed ? .finished : .wait

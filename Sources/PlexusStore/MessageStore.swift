@@ -29,8 +29,8 @@ public protocol MessageStore: Sendable {
     func lastSequence() async throws -> Int64
 
     /// Drops messages from the forwarding outbox (every next hop acknowledged them). Written
-    /// with the next commit and not awaited: if a crash loses it the node only sends those
-    /// messages again, and receivers de-duplicate.
+    /// with the next commit, or by itself at most 100 ms later, and not awaited: if a crash
+    /// loses it the node only sends those messages again, and receivers de-duplicate.
     func release(_ ids: [MessageID])
 
     /// Records messages the node gave up on, with the reason (written with the next commit).

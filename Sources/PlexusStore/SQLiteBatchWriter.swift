@@ -51,8 +51,12 @@ final class SQLiteBatchWriter: @unchecked Sendable {
             insertMessage = try prepare("INSERT INTO messages (\(columns)) VALUES \(values) ON CONFLICT(message_uuid) DO NOTHING")
             insertMessageRaw = try prepare("INSERT INTO messages (\(columns)) VALUES \(values)")
             insertSubject = try prepare("INSERT OR IGNORE INTO message_subjects (subject_id, origin_ts, seq) VALUES (?,?,?)")
+            // An empty body: the message's body is its log row's, written in the same transaction
+            // (or before, for a message taken again), and `outbox()` reads it from there. Copying
+            // it here wrote every forwarded body to the WAL twice more (the insert, then the
+            // release's page rewrite) for rows that mostly live for milliseconds.
             insertOutbox = try prepare("""
-                INSERT INTO outbox (message_uuid, hop_count, targets, enqueued_at, body) VALUES (?,?,?,?,?)
+                INSERT INTO outbox (message_uuid, hop_count, targets, enqueued_at, body) VALUES (?,?,?,?,x'')
                 ON CONFLICT(message_uuid) DO UPDATE SET targets = outbox.targets || ' ' || excluded.targets
                 """)
             promote = try prepare("UPDATE messages SET role = 'destination' WHERE message_uuid = ? AND role = 'relay'")
@@ -136,7 +140,6 @@ final class SQLiteBatchWriter: @unchecked Sendable {
         try bind(insertOutbox, 2, int: Int64(record.hopCount))
         try bind(insertOutbox, 3, text: record.outbox.map(\.description).joined(separator: " "))
         try bind(insertOutbox, 4, int: record.envelope.ackTS?.microseconds ?? record.envelope.originTS.microseconds)
-        try record.json.withUnsafeBytes { try bind(insertOutbox, 5, blob: $0) }
         try step(insertOutbox)
     }
 

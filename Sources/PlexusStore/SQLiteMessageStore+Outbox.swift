@@ -7,7 +7,7 @@ import SQLiteNIO
 extension SQLiteMessageStore {
     public func release(_ ids: [MessageID]) {
         guard !ids.isEmpty else { return }
-        queue.housekeep { $0.releases.append(contentsOf: ids) }
+        queue.housekeep(lazy: true) { $0.releases.append(contentsOf: ids) }
     }
 
     public func deadLetter(_ letters: [DeadLetter]) {
@@ -37,11 +37,17 @@ extension SQLiteMessageStore {
 
     public func outbox() async throws -> [OutboxEntry] {
         try await withReader(doing: "reading the outbox") { connection in
-            try await connection.query("SELECT message_uuid, hop_count, targets, body FROM outbox ORDER BY enqueued_at").map { row in
+            // Rows written before the outbox stopped copying bodies still carry their own.
+            try await connection.query("""
+                SELECT o.message_uuid, o.hop_count, o.targets, CASE WHEN length(o.body) > 0 THEN o.body ELSE m.body END AS body
+                FROM outbox o LEFT JOIN messages m ON m.message_uuid = o.message_uuid ORDER BY o.enqueued_at
+                """).map { row in
                 guard let id = row.column("message_uuid").flatMap(SQLiteMessageSQL.messageID(from:)),
-                      let hops = row.column("hop_count")?.integer, let targets = row.column("targets")?.string,
-                      case .blob(let body)? = row.column("body")
+                      let hops = row.column("hop_count")?.integer, let targets = row.column("targets")?.string
                 else { throw StoreError(.corrupt, "an outbox row has a missing or malformed column: \(row)") }
+                guard case .blob(let body)? = row.column("body"), body.readableBytes > 0 else {
+                    throw StoreError(.corrupt, "the outbox holds message \(id), whose log row is missing")
+                }
                 return OutboxEntry(messageID: id, hopCount: UInt8(clamping: hops), targets: RouteTarget.list(from: targets),
                                    json: Array(buffer: body))
             }

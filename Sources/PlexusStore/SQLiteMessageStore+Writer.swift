@@ -11,6 +11,8 @@ extension SQLiteMessageStore {
         var nextSeq = start
         var walBytesSinceCheckpoint = 0
         while let (batch, housekeeping) = await queue.next(maxRows: options.maxBatchRows) {
+            // A wake-up that found nothing due (a lazy release's timer after a commit took it).
+            if batch.isEmpty, housekeeping.isEmpty { continue }
             let rows = batch.reduce(0) { $0 + $1.records.count }
             do {
                 let committed = try await batchWriter.commit(batch.map(\.records), firstSeq: nextSeq, housekeeping: housekeeping)

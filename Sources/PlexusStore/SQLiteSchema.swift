@@ -61,8 +61,8 @@ enum SQLiteSchema {
             statements: [
                 // Messages this node holds until every next hop acknowledged them (docs/routing.md).
                 // Written in the same transaction as the log row, so custody is never acked
-                // upstream before it is durable here. body duplicates the log's: an outbox row
-                // stands alone, and most rows live for milliseconds.
+                // upstream before it is durable here. body is empty since the outbox stopped
+                // copying the log row's (rows of older builds still carry one; see `outbox()`).
                 """
                 CREATE TABLE outbox (
                     message_uuid BLOB PRIMARY KEY,

@@ -1,0 +1,71 @@
+import Foundation
+import NIOCore
+import PlexusCore
+import PlexusStore
+import SQLiteNIO
+import Testing
+
+/// The forwarding outbox: what a node holds for its next hops survives a restart with its body,
+/// and a release drops it — with the next commit, or by itself shortly after when nothing else
+/// is written.
+@Suite("MessageStore outbox")
+struct MessageStoreOutboxTests {
+    @Test(arguments: StoreKind.allCases) func heldMessagesComeBackWithTheirBodiesUntilReleased(kind: StoreKind) async throws {
+        var factory = RecordFactory()
+        let n2 = RouteTarget.node(NodeID("org.n2")), n3 = RouteTarget.node(NodeID("org.n3"))
+        var first = try factory.record(at: 1, to: ["bob"], data: "first body")
+        first.outbox = [n2]
+        first.hopCount = 2
+        var second = try factory.record(at: 2, to: ["carol"], role: .relay)
+        second.outbox = [n3]
+        let unheld = try factory.record(at: 3, to: ["dave"])
+        var third = try factory.record(at: 4, to: ["erin"], data: ["nested": [1, 2]])
+        third.outbox = [.subject("erin")]
+        try await withStore(kind) { store, location in
+            _ = try await store.append([first, second, unheld, third])
+            // Taken again for another next hop: the targets merge, the body stays the log row's.
+            var again = first
+            again.outbox = [n3]
+            #expect(try await store.append([again]) == [.duplicate])
+            store.release([second.envelope.messageID])
+            try await store.close()
+
+            // The release rode with the close's final commit.
+            let reopened = try await location.open()
+            let held = try await reopened.outbox()
+            #expect(held.map(\.messageID) == [first.envelope.messageID, third.envelope.messageID])
+            #expect(held.map(\.json) == [first.json, third.json])
+            #expect(held.first?.targets == [n2, n3])
+            #expect(held.first?.hopCount == 2)
+            #expect(held.last?.targets == [.subject("erin")])
+
+            // With nothing else to commit, a release is written by itself soon after.
+            reopened.release([first.envelope.messageID])
+            let deadline = ContinuousClock.now + .seconds(30)
+            var remaining = try await reopened.outbox().map(\.messageID)
+            while remaining.count > 1, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+                remaining = try await reopened.outbox().map(\.messageID)
+            }
+            #expect(remaining == [third.envelope.messageID])
+            try await reopened.close()
+        }
+    }
+
+    /// Outbox rows of builds that still copied the body into the row read back with that body.
+    @Test func rowsThatCarryTheirOwnBodyStillReadBack() async throws {
+        var factory = RecordFactory()
+        var held = try factory.record(at: 1, to: ["bob"])
+        held.outbox = [.node(NodeID("org.n2"))]
+        try await withStore { store, path in
+            _ = try await store.append([held])
+            let connection = try await SQLiteConnection.open(storage: .file(path: path))
+            let rows = try await connection.query("SELECT length(body) AS n FROM outbox").compactMap { $0.column("n")?.integer }
+            #expect(rows == [0])  // this build writes no copy
+            let own: [UInt8] = Array(#"{"older":"copy"}"#.utf8)
+            _ = try await connection.query("UPDATE outbox SET body = ?", [.blob(ByteBuffer(bytes: own))])
+            try await connection.close()
+            #expect(try await store.outbox().map(\.json) == [own])
+        }
+    }
+}
