@@ -44,7 +44,7 @@ public enum JSONWriter {
     }
 
     @inline(__always)
-    private static func append(_ literal: StaticString, to buffer: inout [UInt8]) {
+    static func append(_ literal: StaticString, to buffer: inout [UInt8]) {
         buffer.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
     }
 
@@ -73,7 +73,7 @@ public enum JSONWriter {
         buffer.append(contentsOf: value.description.utf8)
     }
 
-    private static func writeString(_ string: String, into buffer: inout [UInt8]) {
+    static func writeString(_ string: String, into buffer: inout [UInt8]) {
         buffer.append(UInt8(ascii: "\""))
         var string = string
         string.withUTF8 { utf8 in

@@ -104,11 +104,11 @@ final class ConstraintGate: Sendable {
         store.deadLetter(denied.map { envelope in
             let reason = envelope.policyDecision?["reason"]?.stringValue ?? "denied"
             var kept = envelope
-            var json = kept.json.serialized()
+            var json = kept.serialized()
             if json.count > maxKeptBytes {
                 // The decision is what the audit needs; a large body is cut to its size.
                 kept.messageData = ["truncated_bytes": .integer(Int64(envelope.messageData.serialized().count))]
-                json = kept.json.serialized()
+                json = kept.serialized()
             }
             return DeadLetter(messageID: envelope.messageID, at: now, reason: "denied: \(reason)", targets: [], json: json)
         })

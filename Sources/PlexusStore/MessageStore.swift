@@ -72,7 +72,7 @@ public struct LogRecord: Sendable, Hashable {
 
     public init(envelope: Envelope, role: LogRole = .origin, outbox: [RouteTarget] = [], hopCount: UInt8 = 0) {
         self.envelope = envelope
-        self.json = envelope.json.serialized()
+        self.json = envelope.serialized()
         self.role = role
         self.outbox = outbox
         self.hopCount = hopCount
