@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import PlexusStore
 
 /// The thread the log's writer runs on: its own event loop, with the writer connection's I/O
 /// and the writer task's code (as a task executor preference) both on it.
@@ -15,17 +16,4 @@ enum PostgresWriterThread {
     static let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     static var eventLoop: any EventLoop { group.next() }
     static let executor = EventLoopTaskExecutor(group.next())
-}
-
-/// Runs a task's jobs on one event loop (NIO 2.101 event loops are serial executors, not task
-/// executors).
-final class EventLoopTaskExecutor: TaskExecutor {
-    let eventLoop: any EventLoop
-
-    init(_ eventLoop: any EventLoop) { self.eventLoop = eventLoop }
-
-    func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
-        eventLoop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
-    }
 }

@@ -5,14 +5,14 @@ import PlexusCore
 // the log's writes cost several times what SQLite itself needs.
 import VaporCSQLite
 
-/// The log's write connection: one transaction per group-commit batch, run as ONE thread-pool job
-/// with statements prepared once and reused for every row.
+/// The log's write connection: one transaction per group-commit batch, run in one go on the
+/// writer's thread with statements prepared once and reused for every row.
 ///
 /// Dedupe needs no lookup: `INSERT ... ON CONFLICT(message_uuid) DO NOTHING` and
 /// `sqlite3_changes` say per row whether it was new, and only new rows get subject-index rows.
 final class SQLiteBatchWriter: @unchecked Sendable {
-    // @unchecked: the handle and statements are used only inside the thread-pool jobs of
-    // `commit` and `insertRaw`, and their one caller (the store's writer task, or the benchmark)
+    // @unchecked: the handle and statements are used only inside `commitHere` (by the store's
+    // one writer task) and the thread-pool jobs of `insertRaw` (by the benchmark), whose caller
     // never has two in flight; `close()` runs after that caller has finished. So SQLite is never
     // entered concurrently through this object.
     private var db: OpaquePointer?
@@ -70,15 +70,6 @@ final class SQLiteBatchWriter: @unchecked Sendable {
         }
     }
 
-    /// Commits the batch (one inner array per append call) in one transaction. New rows get
-    /// consecutive seqs from `firstSeq`; a uuid already logged, or seen earlier in the batch, is
-    /// `.duplicate`. On failure the transaction is rolled back and nothing of the batch is logged.
-    func commit(_ batch: [[LogRecord]], firstSeq: Int64, housekeeping: LogHousekeeping = LogHousekeeping()) async throws -> Committed {
-        try await threadPool.runIfActive { [self] in
-            try self.commitNow(batch, firstSeq: firstSeq, housekeeping: housekeeping)
-        }
-    }
-
     /// The raw-SQLite benchmark's path: the same statement and transaction shape, messages table
     /// only, no dedupe and no subject index.
     func insertRaw(_ rows: ArraySlice<SQLiteMessageSQL.NewRow>) async throws {
@@ -89,7 +80,12 @@ final class SQLiteBatchWriter: @unchecked Sendable {
         }
     }
 
-    private func commitNow(_ batch: [[LogRecord]], firstSeq: Int64, housekeeping: LogHousekeeping) throws -> Committed {
+    /// Commits the batch (one inner array per append call) in one transaction, on the calling
+    /// thread, which blocks until COMMIT returned (the store's writer, on a thread of its own).
+    /// New rows get consecutive seqs from `firstSeq`; a uuid already logged, or seen earlier in
+    /// the batch, is `.duplicate`. On failure the transaction is rolled back and nothing of the
+    /// batch is logged.
+    func commitHere(_ batch: [[LogRecord]], firstSeq: Int64, housekeeping: LogHousekeeping = LogHousekeeping()) throws -> Committed {
         var seq = firstSeq
         var walBytes = 0
         var outcomes: [[AppendOutcome]] = []

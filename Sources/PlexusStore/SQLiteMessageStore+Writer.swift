@@ -2,7 +2,8 @@ import Logging
 import PlexusCore
 import SQLiteNIO
 
-/// The group-commit writer: the one task that writes to the log.
+/// The group-commit writer: the one task that writes to the log, on a thread of its own
+/// (`SQLiteWriterThread`).
 ///
 /// Only this task touches the writer connection and the seq counter, so neither needs a lock; the
 /// queue between callers and this task is the `state` mutex.
@@ -15,7 +16,8 @@ extension SQLiteMessageStore {
             if batch.isEmpty, housekeeping.isEmpty { continue }
             let rows = batch.reduce(0) { $0 + $1.records.count }
             do {
-                let committed = try await batchWriter.commit(batch.map(\.records), firstSeq: nextSeq, housekeeping: housekeeping)
+                // On the writer's own thread (`SQLiteWriterThread`): blocking it is the point.
+                let committed = try batchWriter.commitHere(batch.map(\.records), firstSeq: nextSeq, housekeeping: housekeeping)
                 nextSeq = committed.nextSeq
                 // Acknowledge-after-commit: callers resume only now that COMMIT has returned.
                 for (append, result) in zip(batch, committed.outcomes) { append.succeed(result) }

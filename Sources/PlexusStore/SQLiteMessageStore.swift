@@ -111,7 +111,7 @@ public final class SQLiteMessageStore: MessageStore {
     }
 
     private func startWriter(nextSeq: Int64) {
-        let task = Task { await self.runWriter(nextSeq: nextSeq) }
+        let task = Task(executorPreference: SQLiteWriterThread.executor()) { await self.runWriter(nextSeq: nextSeq) }
         state.withLock { $0.writerTask = task }
     }
 
