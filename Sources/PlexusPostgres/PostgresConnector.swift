@@ -57,21 +57,31 @@ struct PostgresConnector: Sendable {
         /// A graceful close: the schema locks are released before the connections go, so a
         /// store reopened at once finds them free. (Closing alone is not enough: the server
         /// releases a session's locks when its backend has ended, which can be after the
-        /// client saw the socket close.) Not for a lost link — a query on a half-open
-        /// connection would wait for TCP to give up.
+        /// client saw the socket close.) The unlock gets a second: an idle link whose server
+        /// went away without a word would otherwise hold shutdown until TCP gives up; closing
+        /// the connection ends the query then.
         func release() async {
             for connection in [connection, other] {
-                _ = try? await connection.query("SELECT pg_advisory_unlock_all()", logger: connection.logger)
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask { _ = try? await connection.query("SELECT pg_advisory_unlock_all()", logger: connection.logger) }
+                    group.addTask { try? await Task.sleep(for: .seconds(1)) }
+                    await group.next()
+                    try? await connection.close()
+                    group.cancelAll()
+                }
             }
-            await close()
         }
     }
 
-    func link(now: Timestamp) async throws -> Link {
+    /// - Parameter lockWait: how long to wait for a schema lock someone else holds: at open
+    ///   (`lockWait`), where the holder may be this node's previous session still ending;
+    ///   zero when reconnecting after an outage, where waiting would only hold up the appends
+    ///   that go to the spool meanwhile.
+    func link(now: Timestamp, lockWait: Duration = .zero) async throws -> Link {
         let connection = try await connect(on: PostgresWriterThread.eventLoop)
         do {
             let (layout, _) = try await PostgresSchema.migrate(connection, configuration: configuration, logger: logger)
-            guard try await tryLock(connection, key: ".writer") else {
+            guard try await tryLock(connection, key: ".writer", wait: lockWait) else {
                 throw StoreError(.ioFailure, "another process writes the Plexus log in schema \(configuration.schema) of \(configuration.redactedURL); give each node a schema of its own")
             }
             let maxSeq = try await PostgresSchema.maxSeq(connection, logger: logger)
@@ -83,7 +93,7 @@ struct PostgresConnector: Sendable {
                 // The second connection holds a lock of its own: should the first one die while
                 // idle (its lock released), another process still cannot take the schema while
                 // this one may commit a last batch.
-                guard try await tryLock(other, key: ".writer.2") else {
+                guard try await tryLock(other, key: ".writer.2", wait: lockWait) else {
                     throw StoreError(.ioFailure, "another process writes the Plexus log in schema \(configuration.schema) of \(configuration.redactedURL); give each node a schema of its own")
                 }
             } catch {
@@ -97,15 +107,15 @@ struct PostgresConnector: Sendable {
         }
     }
 
-    /// How long `link` waits for a schema lock held by someone else before it refuses: the
-    /// holder may be this node's own previous session whose backend is still ending (after a
-    /// crash, or a reconnect after an outage).
+    /// How long opening a store waits for a schema lock held by someone else before it
+    /// refuses: the holder may be this node's own previous session whose backend is still
+    /// ending (a restart right after a close or a crash).
     static let lockWait: Duration = .seconds(3)
 
     /// A session-level advisory lock on the schema name plus `key`, tried every 100 ms for
-    /// `lockWait`.
-    private func tryLock(_ connection: PostgresConnection, key: String) async throws -> Bool {
-        let deadline = ContinuousClock.now + Self.lockWait
+    /// `wait`.
+    private func tryLock(_ connection: PostgresConnection, key: String, wait: Duration) async throws -> Bool {
+        let deadline = ContinuousClock.now + wait
         while true {
             var locked = false
             for try await (granted) in try await connection.query(

@@ -60,7 +60,7 @@ public final class PostgresMessageStore: MessageStore {
         var health = PostgresStoreHealth()
         health.spooled = try await spool?.count() ?? 0
         do {
-            link = try await connector.link(now: now())
+            link = try await connector.link(now: now(), lockWait: PostgresConnector.lockWait)
         } catch where spool != nil && PostgresErrors.kind(of: error) == .unreachable {
             health.reachable = false
             health.lastError = PostgresErrors.describe(error)

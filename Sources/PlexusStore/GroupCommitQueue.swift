@@ -94,13 +94,37 @@ public final class GroupCommitQueue<Payload: Sendable>: Sendable {
         switch then {
         case .nothing: break
         case .wake(let continuation): continuation?.resume()
-        case .armTimer:
-            // One timer per quiet spell, not per release: it is armed only when the first lazy
-            // item queues after a commit took the housekeeping.
-            Task { [weak self, lazyDelay] in
-                try? await Task.sleep(for: lazyDelay)
-                self?.wake()
-            }
+        case .armTimer: armLazyTimer(after: lazyDelay)
+        }
+    }
+
+    /// One timer per lazy spell, not per item: armed when the first lazy item queues after a
+    /// commit took the housekeeping.
+    private func armLazyTimer(after delay: Duration) {
+        Task { [weak self] in
+            try? await Task.sleep(for: delay)
+            self?.lazyTimerFired()
+        }
+    }
+
+    /// Wakes the writer for lazy housekeeping that is due, if it waits. Nothing when a commit
+    /// took the housekeeping meanwhile (so a stale timer never costs the writer an empty turn,
+    /// which for the PostgreSQL writer would also drain its pipeline), nor when the writer is
+    /// busy: its next `next` finds the housekeeping due by itself. Armed again should the timer
+    /// ever fire before the housekeeping is due.
+    private func lazyTimerFired() {
+        let then = state.withLock { state -> LazyTimerDecision in
+            guard let since = state.lazySince, !state.housekeeping.isEmpty else { return .nothing }
+            let left = lazyDelay - (ContinuousClock.now - since)
+            if left > .zero { return .again(left) }
+            guard let wakeup = state.wakeup else { return .nothing }
+            state.wakeup = nil
+            return .wake(wakeup)
+        }
+        switch then {
+        case .nothing: break
+        case .wake(let continuation): continuation.resume()
+        case .again(let left): armLazyTimer(after: left)
         }
     }
 
@@ -179,6 +203,8 @@ public final class GroupCommitQueue<Payload: Sendable>: Sendable {
     private enum Decision { case closed, empty, queued(wake: CheckedContinuation<Void, Never>?) }
 
     private enum HousekeepingDecision { case nothing, wake(CheckedContinuation<Void, Never>?), armTimer }
+
+    private enum LazyTimerDecision { case nothing, wake(CheckedContinuation<Void, Never>), again(Duration) }
 
     private enum Step { case batch([Pending], LogHousekeeping), finished, wait }
 

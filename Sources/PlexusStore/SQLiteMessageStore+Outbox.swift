@@ -37,16 +37,22 @@ extension SQLiteMessageStore {
 
     public func outbox() async throws -> [OutboxEntry] {
         try await withReader(doing: "reading the outbox") { connection in
-            // Rows written before the outbox stopped copying bodies still carry their own.
-            try await connection.query("""
+            // Rows of schema version 3 and before carry their own body; later ones the log row's.
+            let rows = try await connection.query("""
                 SELECT o.message_uuid, o.hop_count, o.targets, CASE WHEN length(o.body) > 0 THEN o.body ELSE m.body END AS body
                 FROM outbox o LEFT JOIN messages m ON m.message_uuid = o.message_uuid ORDER BY o.enqueued_at
-                """).map { row in
+                """)
+            return try rows.compactMap { row in
                 guard let id = row.column("message_uuid").flatMap(SQLiteMessageSQL.messageID(from:)),
                       let hops = row.column("hop_count")?.integer, let targets = row.column("targets")?.string
                 else { throw StoreError(.corrupt, "an outbox row has a missing or malformed column: \(row)") }
                 guard case .blob(let body)? = row.column("body"), body.readableBytes > 0 else {
-                    throw StoreError(.corrupt, "the outbox holds message \(id), whose log row is missing")
+                    // Cannot happen (the two rows are written in one transaction and log rows are
+                    // never deleted); should it, the rest of the outbox must still go on.
+                    logger.error("the outbox holds a message whose log row is missing; skipping it", metadata: [
+                        "plexus.message": "\(id)", "plexus.store.path": .string(path),
+                    ])
+                    return nil
                 }
                 return OutboxEntry(messageID: id, hopCount: UInt8(clamping: hops), targets: RouteTarget.list(from: targets),
                                    json: Array(buffer: body))

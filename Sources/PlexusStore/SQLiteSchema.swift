@@ -61,8 +61,7 @@ enum SQLiteSchema {
             statements: [
                 // Messages this node holds until every next hop acknowledged them (docs/routing.md).
                 // Written in the same transaction as the log row, so custody is never acked
-                // upstream before it is durable here. body is empty since the outbox stopped
-                // copying the log row's (rows of older builds still carry one; see `outbox()`).
+                // upstream before it is durable here. body is empty since version 4.
                 """
                 CREATE TABLE outbox (
                     message_uuid BLOB PRIMARY KEY,
@@ -100,6 +99,16 @@ enum SQLiteSchema {
                     PRIMARY KEY (subject_id, message_uuid)
                 ) WITHOUT ROWID
                 """,
+            ]
+        ),
+        Migration(
+            version: 4,
+            summary: "outbox rows take their body from the log row",
+            statements: [
+                // New outbox rows have an empty body; `outbox()` reads the log row's (rows written
+                // before keep their own copy, which it uses). Nothing to change in the file: the
+                // version is raised so that an older build, which would forward the empty body,
+                // refuses the file instead.
             ]
         ),
     ]

@@ -83,7 +83,7 @@ struct SQLiteMessageStoreLifecycleTests {
             let tables = try await connection.query("SELECT name FROM sqlite_master WHERE type IN ('table', 'index') ORDER BY name")
                 .compactMap { $0.column("name")?.string }
             try await connection.close()
-            #expect(version == 3)
+            #expect(version == 4)
             #expect(mode == "wal")
             #expect(tables.contains("inbox"))
             #expect(tables.contains("messages"))
