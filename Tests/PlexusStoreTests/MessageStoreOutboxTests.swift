@@ -54,15 +54,10 @@ struct MessageStoreOutboxTests {
 
     /// Outbox rows of builds that still copied the body into the row read back with that body.
     @Test func rowsThatCarryTheirOwnBodyStillReadBack() async throws {
-        var factory = RecordFactory()
-        var held = try factory.record(at: 1, to: ["bob"])
-        held.outbox = [.node(NodeID("org.n2"))]
-        try await withStore { store, path in
-            _ = try await store.append([held])
-            let connection = try await SQLiteConnection.open(storage: .file(path: path))
+        let own: [UInt8] = Array(#"{"older":"copy"}"#.utf8)
+        try await withOneHeldMessage { store, _, connection in
             let rows = try await connection.query("SELECT length(body) AS n FROM outbox").compactMap { $0.column("n")?.integer }
             #expect(rows == [0])  // this build writes no copy
-            let own: [UInt8] = Array(#"{"older":"copy"}"#.utf8)
             _ = try await connection.query("UPDATE outbox SET body = ?", [.blob(ByteBuffer(bytes: own))])
             try await connection.close()
             #expect(try await store.outbox().map(\.json) == [own])
@@ -72,16 +67,27 @@ struct MessageStoreOutboxTests {
     /// A row whose log row is missing (which the store never writes) is skipped, and the rest of
     /// the outbox still resumes.
     @Test func aRowWithoutItsLogRowIsSkipped() async throws {
+        try await withOneHeldMessage { store, held, connection in
+            _ = try await connection.query(
+                "INSERT INTO outbox (message_uuid, hop_count, targets, enqueued_at, body) VALUES (randomblob(16), 0, 'node:org.n3', 0, x'')")
+            try await connection.close()
+            #expect(try await store.outbox().map(\.messageID) == [held.envelope.messageID])
+        }
+    }
+
+    /// A SQLite store holding one message for a next hop, and a second connection to its file
+    /// (which `body` closes).
+    private func withOneHeldMessage(_ body: (SQLiteMessageStore, LogRecord, SQLiteConnection) async throws -> Void) async throws {
         var factory = RecordFactory()
         var held = try factory.record(at: 1, to: ["bob"])
         held.outbox = [.node(NodeID("org.n2"))]
         try await withStore { store, path in
             _ = try await store.append([held])
             let connection = try await SQLiteConnection.open(storage: .file(path: path))
-            _ = try await connection.query(
-                "INSERT INTO outbox (message_uuid, hop_count, targets, enqueued_at, body) VALUES (randomblob(16), 0, 'node:org.n3', 0, x'')")
-            try await connection.close()
-            #expect(try await store.outbox().map(\.messageID) == [held.envelope.messageID])
+            do { try await body(store, held, connection) } catch {
+                try? await connection.close()
+                throw error
+            }
         }
     }
 }
