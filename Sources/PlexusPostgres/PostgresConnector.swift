@@ -82,7 +82,7 @@ struct PostgresConnector: Sendable {
         do {
             let (layout, _) = try await PostgresSchema.migrate(connection, configuration: configuration, logger: logger)
             guard try await tryLock(connection, key: ".writer", wait: lockWait) else {
-                throw StoreError(.ioFailure, "another process writes the Plexus log in schema \(configuration.schema) of \(configuration.redactedURL); give each node a schema of its own")
+                throw lockRefused
             }
             let maxSeq = try await PostgresSchema.maxSeq(connection, logger: logger)
             try await maintain(connection, layout: layout, now: now)
@@ -94,7 +94,7 @@ struct PostgresConnector: Sendable {
                 // idle (its lock released), another process still cannot take the schema while
                 // this one may commit a last batch.
                 guard try await tryLock(other, key: ".writer.2", wait: lockWait) else {
-                    throw StoreError(.ioFailure, "another process writes the Plexus log in schema \(configuration.schema) of \(configuration.redactedURL); give each node a schema of its own")
+                    throw lockRefused
                 }
             } catch {
                 try? await other.close()
@@ -105,6 +105,11 @@ struct PostgresConnector: Sendable {
             try? await connection.close()
             throw error
         }
+    }
+
+    /// The schema's writer lock is someone else's.
+    private var lockRefused: StoreError {
+        StoreError(.ioFailure, "another process writes the Plexus log in schema \(configuration.schema) of \(configuration.redactedURL); give each node a schema of its own")
     }
 
     /// How long opening a store waits for a schema lock held by someone else before it
