@@ -24,9 +24,9 @@ extension MeshForwarder {
             return taken
         }
         guard !offers.isEmpty else { return }
-        // Off the loop: validating and serialising is the bulk of a relay's per-message work,
-        // and the loop also runs every peer link.
-        Task { await take(offers) }
+        // On the loop: the core, the log's answer and the onward sends all meet there, and a
+        // batch parked on the cooperative pool in between cost two thread wake-ups.
+        Task(executorPreference: executor) { [self] in await take(offers) }
     }
 
     /// Validates the batch, dead-letters what is not an envelope, logs the rest in one append

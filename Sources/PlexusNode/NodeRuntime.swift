@@ -148,6 +148,16 @@ public final class NodeRuntime: MessageIngestor {
         return outcomes.map { $0 ?? .failure(PlexusError(.unavailable, "the item was not processed")) }
     }
 
+    private func appended(_ records: [LogRecord], via ingress: Ingress) async throws(PlexusError) -> [AppendOutcome] {
+        do {
+            return try await store.append(records)
+        } catch {
+            logger.warning("log append failed", metadata: ["plexus.ingress": "\(ingress.rawValue)", "plexus.error": "\(error)"])
+            // The details (paths, SQLite codes) stay in the node's log; the client learns to retry.
+            throw PlexusError(.unavailable, "the message log cannot take messages right now; nothing was acknowledged, retry later")
+        }
+    }
+
     /// A decision is the origin's checker's to record; whatever a client sent is dropped.
     static func stripDecisions(_ envelopes: inout [Envelope]) {
         for index in envelopes.indices { envelopes[index].policyDecision = nil }
@@ -155,17 +165,25 @@ public final class NodeRuntime: MessageIngestor {
 
     /// Appends to the log and, once committed, streams what was new.
     public func log(_ envelopes: [Envelope], via ingress: Ingress) async throws(PlexusError) -> [IngestReceipt] {
-        let origination = try await forwarder?.originate(envelopes)
-        let records = origination?.records ?? envelopes.map { LogRecord(envelope: $0) }
+        // Serialised here, on the caller's thread: the rest of the way runs on the mesh's loop.
+        var records = envelopes.map { LogRecord(envelope: $0) }
         let outcomes: [AppendOutcome]
-        do {
-            outcomes = try await store.append(records)
-            if let origination { forwarder?.committed(origination, outcomes) }
-        } catch {
-            if let origination { forwarder?.committed(origination, nil) }
-            logger.warning("log append failed", metadata: ["plexus.ingress": "\(ingress.rawValue)", "plexus.error": "\(error)"])
-            // The details (paths, SQLite codes) stay in the node's log; the client learns to retry.
-            throw PlexusError(.unavailable, "the message log cannot take messages right now; nothing was acknowledged, retry later")
+        if let forwarder {
+            // The routing core, the log's answer and the onward sends meet on the driver's loop;
+            // going back to the cooperative pool between them cost two thread wake-ups a batch.
+            (records, outcomes) = try await withTaskExecutorPreference(forwarder.executor) { () async throws(PlexusError) in
+                let origination = try await forwarder.originate(records)
+                do throws(PlexusError) {
+                    let outcomes = try await appended(origination.records, via: ingress)
+                    forwarder.committed(origination, outcomes)
+                    return (origination.records, outcomes)
+                } catch {
+                    forwarder.committed(origination, nil)
+                    throw error
+                }
+            }
+        } else {
+            outcomes = try await appended(records, via: ingress)
         }
         let receipts = zip(records, outcomes).map { record, outcome in
             var refused: String?

@@ -38,6 +38,10 @@ public final class GroupCommitQueue<Payload: Sendable>: Sendable {
         var urgent = false
         /// When lazy housekeeping first queued since the last commit took housekeeping.
         var lazySince: ContinuousClock.Instant?
+        /// A lazy timer is armed. At most one at a time: under light load every commit ends a
+        /// lazy spell and the next release starts one, and a timer task per spell cost the
+        /// pool a wake-up and a dispatch timer per message forwarded.
+        var lazyTimerArmed = false
         var wakeup: CheckedContinuation<Void, Never>?
         /// A `wake()` that came while the writer was not waiting: its next wait returns at once,
         /// so a timer firing just before the writer suspends is not lost.
@@ -89,6 +93,8 @@ public final class GroupCommitQueue<Payload: Sendable>: Sendable {
             }
             guard state.lazySince == nil else { return .nothing }
             state.lazySince = .now
+            guard !state.lazyTimerArmed else { return .nothing }
+            state.lazyTimerArmed = true
             return .armTimer
         }
         switch then {
@@ -98,8 +104,8 @@ public final class GroupCommitQueue<Payload: Sendable>: Sendable {
         }
     }
 
-    /// One timer per lazy spell, not per item: armed when the first lazy item queues after a
-    /// commit took the housekeeping.
+    /// One timer at a time, not one per item or spell: armed when a lazy spell starts and none
+    /// is armed; an armed timer serves whatever spell is open when it fires.
     private func armLazyTimer(after delay: Duration) {
         Task { [weak self] in
             try? await Task.sleep(for: delay)
@@ -111,12 +117,16 @@ public final class GroupCommitQueue<Payload: Sendable>: Sendable {
     /// took the housekeeping meanwhile (so a stale timer never costs the writer an empty turn,
     /// which for the PostgreSQL writer would also drain its pipeline), nor when the writer is
     /// busy: its next `next` finds the housekeeping due by itself. Armed again should the timer
-    /// ever fire before the housekeeping is due.
+    /// ever fire before the housekeeping is due (a spell that started after it was armed).
     private func lazyTimerFired() {
         let then = state.withLock { state -> LazyTimerDecision in
-            guard let since = state.lazySince, !state.housekeeping.isEmpty else { return .nothing }
+            state.lazyTimerArmed = false
+            guard let since = state.lazySince, !state.housekeeping.isEmpty, !state.closed else { return .nothing }
             let left = lazyDelay - (ContinuousClock.now - since)
-            if left > .zero { return .again(left) }
+            if left > .zero {
+                state.lazyTimerArmed = true
+                return .again(left)
+            }
             guard let wakeup = state.wakeup else { return .nothing }
             state.wakeup = nil
             return .wake(wakeup)
