@@ -7,8 +7,9 @@ import PlexusStore
 extension MeshForwarder {
     /// Called on the driver's loop for each data frame the core took custody of. One read of a
     /// link carries many frames, so offers are collected until the loop has finished the turn
-    /// (the same pattern as its acks) and then handled as one batch: one task, one append (one
-    /// share of a group commit), one hop back onto the loop, instead of each per message.
+    /// (the same pattern as its acks) and then handled as one batch: one task on the loop, one
+    /// append (one share of a group commit), one return from the log's writer thread, instead
+    /// of each per message.
     func accept(_ offer: ForwardOffer) {
         let first = relayQueue.withLock { queue in
             queue.append(offer)

@@ -165,7 +165,8 @@ public final class NodeRuntime: MessageIngestor {
 
     /// Appends to the log and, once committed, streams what was new.
     public func log(_ envelopes: [Envelope], via ingress: Ingress) async throws(PlexusError) -> [IngestReceipt] {
-        // Serialised here, on the caller's thread: the rest of the way runs on the mesh's loop.
+        // Serialised here, on the caller's thread: the rest of the way runs on the mesh's loop
+        // (with a PostgreSQL log, its COPY encoding in `append` too).
         var records = envelopes.map { LogRecord(envelope: $0) }
         let outcomes: [AppendOutcome]
         if let forwarder {

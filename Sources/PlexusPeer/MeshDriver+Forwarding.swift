@@ -3,7 +3,8 @@ import PlexusCore
 
 /// Where the driver hands messages that need the node's log: it makes them durable and then
 /// calls `MeshDriver.persisted` (or `discard`). Called on the driver's event loop; an
-/// implementation hops off it for anything slow.
+/// implementation must not block it (the node's forwarder validates there and waits for its log
+/// without blocking: only the commit runs on another thread).
 public protocol ForwardingSink: AnyObject, Sendable {
     /// A peer handed this node a message and the routing core took custody of it.
     func accept(_ offer: ForwardOffer)

@@ -14,7 +14,9 @@ enum PostgresCopyRows {
     /// the writer decides at commit time (the seq and the role), which are the first columns so
     /// the writer only prefixes them. Why: the writer is serial and PostgreSQL waits while it
     /// encodes; encoded by the appending callers, in parallel and while the previous batch is
-    /// in PostgreSQL, a batch costs the writer a copy of bytes per row.
+    /// in PostgreSQL, a batch costs the writer a copy of bytes per row. (On a mesh node the
+    /// forwarder appends from the mesh driver's loop, so its batches are encoded there, one at
+    /// a time — still off the writer's path, which is what bounds the log.)
     struct Prepared: Sendable {
         var record: LogRecord
         /// `message_exchange` after seq and role: from the tab before message_uuid through the

@@ -17,7 +17,8 @@ import Synchronization
 /// transaction (an fsync) and a writer wake-up of its own for every message forwarded.
 ///
 /// `Payload` is what a store prepares from an append's records on the caller's task, before
-/// queueing (the PostgreSQL log encodes its COPY rows there, off the writer's serial path);
+/// queueing (the PostgreSQL log encodes its COPY rows there, off the writer's serial path; on a
+/// mesh node the forwarder's appends run on the mesh driver's loop, so there it is that loop);
 /// `Void` for none.
 public final class GroupCommitQueue<Payload: Sendable>: Sendable {
     /// One waiting `append` call.
@@ -193,7 +194,9 @@ public final class GroupCommitQueue<Payload: Sendable>: Sendable {
         }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let ready = state.withLock { state in
-                if state.woken || !state.pending.isEmpty || (withHousekeeping && state.urgent) || state.closed {
+                // Due lazy housekeeping counts too: its timer may have fired between the take
+                // above and this wait, found no writer waiting, and left it to this writer.
+                if state.woken || !state.pending.isEmpty || (withHousekeeping && housekeepingDue(state)) || state.closed {
                     state.woken = false
                     return true
                 }
@@ -218,10 +221,14 @@ public final class GroupCommitQueue<Payload: Sendable>: Sendable {
 
     private enum Step { case batch([Pending], LogHousekeeping), finished, wait }
 
-    private func take(_ state: inout State, maxRows: Int, withHousekeeping: Bool) -> Step {
-        let housekeepingDue = !state.housekeeping.isEmpty
+    /// Housekeeping that is to be committed now: urgent, closing, or lazy for `lazyDelay`.
+    private func housekeepingDue(_ state: State) -> Bool {
+        !state.housekeeping.isEmpty
             && (state.urgent || state.closed || state.lazySince.map { ContinuousClock.now - $0 >= lazyDelay } ?? false)
-        if !state.pending.isEmpty || (withHousekeeping && housekeepingDue) {
+    }
+
+    private func take(_ state: inout State, maxRows: Int, withHousekeeping: Bool) -> Step {
+        if !state.pending.isEmpty || (withHousekeeping && housekeepingDue(state)) {
             var rows = 0
             var count = 0
             for append in state.pending {
