@@ -60,9 +60,14 @@ struct PostgresBatchWriter {
     /// Commits the open transaction; when that fails the server has rolled it back.
     func finish() async throws {
         do { try await query("COMMIT") } catch {
-            if !connection.isClosed { _ = try? await connection.query("ROLLBACK", logger: logger) }
+            await rollbackIfOpen()
             throw error
         }
+    }
+
+    /// Ends a failed transaction on a connection that is still open (a closed one ended it).
+    private func rollbackIfOpen() async {
+        if !connection.isClosed { _ = try? await connection.query("ROLLBACK", logger: logger) }
     }
 
     private func transaction(
@@ -72,7 +77,7 @@ struct PostgresBatchWriter {
         do {
             return try await statements(batch, firstSeq: firstSeq, housekeeping: housekeeping, refusals: refusals, lookup: lookup)
         } catch {
-            if !connection.isClosed { _ = try? await connection.query("ROLLBACK", logger: logger) }
+            await rollbackIfOpen()
             throw error
         }
     }
