@@ -307,6 +307,44 @@ private let chainLinks: [(NodeID, NodeID)] = [("a", "b"), ("b", "c"), ("c", "d")
         #expect(mesh.delivered["b"] == [mid(8)])
     }
 
+    /// A message for a subject nobody announces costs nothing while it waits: no timer of its
+    /// own, not looked at again when the graph changes for other reasons, sent the moment its
+    /// subject gets a home; and one still waiting at its expiry is dead-lettered and forgotten.
+    @Test func messagesForUnannouncedSubjectsWaitWithoutWakingUp() {
+        var settings = RoutingSettings()
+        settings.expiry = .seconds(60)
+        var mesh = RoutingTestMesh(["a", "b"], links: nil, settings: settings)
+        mesh.originate(at: "a", mid(30), to: ["nobody"])
+        mesh.originate(at: "a", mid(31), to: ["nobody"])
+        mesh.originate(at: "a", mid(32), to: ["never"])
+        #expect(mesh.cores["a"]!.waitingForHome["nobody"].map(Array.init) == [mid(30), mid(31)])
+        #expect(mesh.cores["a"]!.parked.isEmpty)
+        // The only routing timer armed is the first expiry.
+        #expect(mesh.timers["a"]?.map(\.0).min() == MeshInstant.zero + .seconds(60))
+
+        // Another subject appears at b: a graph change that concerns none of them.
+        var driver = CoreDriver("a", start: false)
+        driver.core = mesh.meshes["a"]!
+        _ = driver.core.registry.apply(entry("b", .subject, "other", counter: 9, value: ["id": "other", "kind": "agent", "card": [:]]))
+        mesh.carry(mesh.cores["a"]!.meshChanged(driver.core, owners: ["b" as NodeID], members: [NodeID](), now: mesh.now), at: "a")
+        #expect(mesh.cores["a"]!.parked.isEmpty)
+        #expect(mesh.wire.isEmpty)
+
+        // Its subject gets a home: both go at once.
+        mesh.advance(.seconds(20))
+        _ = driver.core.registry.apply(entry("b", .subject, "nobody", counter: 10, value: ["id": "nobody", "kind": "agent", "card": [:]]))
+        mesh.carry(mesh.cores["a"]!.meshChanged(driver.core, owners: ["b" as NodeID], members: [NodeID](), now: mesh.now), at: "a")
+        mesh.deliverAll()
+        #expect(mesh.delivered["b"] == [mid(30), mid(31)])
+        #expect(mesh.cores["a"]!.waitingForHome["nobody"] == nil)
+
+        // The other one is still waiting at its expiry: dead-lettered, and nothing is left of it.
+        mesh.advance(.seconds(41))
+        #expect(mesh.deadLetters.map(\.1) == [mid(32)])
+        #expect(mesh.cores["a"]!.heldCount == 0)
+        #expect(mesh.cores["a"]!.waitingForHome.isEmpty)
+    }
+
     @Test func expiredMessagesAreDeadLettered() {
         var settings = RoutingSettings()
         settings.expiry = .seconds(30)

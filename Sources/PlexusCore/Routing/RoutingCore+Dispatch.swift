@@ -28,6 +28,11 @@ extension RoutingCore {
             _ = parked.popMin()
             if held[p.id] != nil { ready.append(p.id) }
         }
+        // Still waiting for a home at its expiry: `dispatch` dead-letters it.
+        while let e = homelessExpiry.min, e.at <= now {
+            _ = homelessExpiry.popMin()
+            if held[e.id] != nil { ready.append(e.id) }
+        }
         // A hop whose flights all timed out acks nothing more, so its window never reopens by
         // acks: what waits for it goes back to be routed (anywhere, or to it again).
         for hop in windowWaiting.keys.sorted() where (flightsByHop[hop]?.count ?? 0) < window(hop) {
@@ -112,6 +117,7 @@ extension RoutingCore {
             if now >= h.expires {
                 let targets = Array(h.pending.keys)
                 held[id] = nil
+                forgetWaitingForHome(id, targets: targets)
                 stats.deadLettered += 1
                 out.append(.deadLetter(id, targets: targets, reason: "not handed on within \(settings.expiry)"))
                 continue
@@ -130,7 +136,7 @@ extension RoutingCore {
                     destination = node
                 case .subject(let subject):
                     guard let home = home(of: subject) else {
-                        wake = min(wake ?? .init(nanoseconds: .max), now + settings.maxRetryInterval)
+                        waitForHome(id, subject: subject, &h)
                         continue
                     }
                     h.pending[target] = nil
@@ -190,9 +196,26 @@ extension RoutingCore {
         return out + armRetry(now: now)
     }
 
+    /// `id` waits until a node announces `subject` (or it expires).
+    mutating func waitForHome(_ id: MessageID, subject: String, _ h: inout Held) {
+        waitingForHome[subject, default: []].append(id)
+        guard !h.expiryWatched else { return }
+        h.expiryWatched = true
+        homelessExpiry.insert(Deadline(at: h.expires, sequence: nextTransmission, id: id))
+        nextTransmission += 1
+    }
+
+    /// `id` is no longer held: it waits for no subject's home.
+    mutating func forgetWaitingForHome(_ id: MessageID, targets: [RouteTarget]) {
+        for case .subject(let subject) in targets {
+            waitingForHome[subject]?.remove(id)
+            if waitingForHome[subject]?.isEmpty == true { waitingForHome[subject] = nil }
+        }
+    }
+
     /// Arms the retry timer for the earliest deadline, parked message or leftover ready work.
     mutating func armRetry(now: MeshInstant) -> [ForwardDirective] {
-        var earliest = [deadlines.min?.at, parked.min?.at].compactMap { $0 }.min()
+        var earliest = [deadlines.min?.at, parked.min?.at, homelessExpiry.min?.at].compactMap { $0 }.min()
         if !ready.isEmpty { earliest = now }
         guard let at = earliest, retryAt.map({ at < $0 }) ?? true else { return [] }
         retryToken += 1

@@ -36,6 +36,14 @@ public struct RoutingCore: Sendable {
     var ready = FIFOSet<MessageID>()
     /// Held messages waiting for a route or backing off, by when to look again.
     var parked = Heap<Deadline>()
+    /// Held messages waiting for a subject that no node announces, by subject. They need no
+    /// timer: a graph change that gives the subject a home readies exactly these (see
+    /// `rerouteAfterChange`). Before, each woke every `maxRetryInterval` and again at every
+    /// graph change, and 300,000 of them kept a node's core busy with nothing to send.
+    var waitingForHome: [String: FIFOSet<MessageID>] = [:]
+    /// When each message waiting for a home expires (one entry per message, see
+    /// `Held.expiryWatched`): it is dead-lettered then if it still waits.
+    var homelessExpiry = Heap<Deadline>()
     var ackTimers: [NodeID: AckTimer] = [:]
     /// Multiplier on a hop's ack timeout, doubled by each timeout and reset by a fresh sample.
     var ackBackoff: [NodeID: Double] = [:]
@@ -105,6 +113,10 @@ public struct RoutingCore: Sendable {
         }
         // Messages waiting for a hop's window may have another route now.
         for hop in windowWaiting.keys.sorted() { releaseWindow(of: hop) }
+        // Messages for subjects that have a home now.
+        for subject in waitingForHome.keys.sorted() where home(of: subject) != nil {
+            for id in waitingForHome.removeValue(forKey: subject)! where held[id] != nil { ready.append(id) }
+        }
         // Parked messages were waiting for exactly this: look again now, not after their backoff.
         while let p = parked.popMin() {
             guard var h = held[p.id] else { continue }
@@ -144,6 +156,8 @@ extension RoutingCore {
         /// Peers that handed this copy back while it was being handed to them: they let go of
         /// it, so a late ack of an earlier transmission from them proves nothing.
         var bouncedBy: Set<NodeID> = []
+        /// Its expiry is in `homelessExpiry` (it waited for a subject's home once).
+        var expiryWatched = false
     }
 
     struct Memory: Sendable {
