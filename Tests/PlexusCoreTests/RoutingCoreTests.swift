@@ -345,6 +345,25 @@ private let chainLinks: [(NodeID, NodeID)] = [("a", "b"), ("b", "c"), ("c", "d")
         #expect(mesh.cores["a"]!.waitingForHome.isEmpty)
     }
 
+    /// Expiry entries of messages that waited for a home and went on are dropped once they
+    /// outnumber what could still need one, not kept for the whole expiry.
+    @Test func expiryEntriesOfMessagesThatWentOnAreCompacted() {
+        var mesh = RoutingTestMesh(["a", "b"], links: nil)
+        let ids = (0..<2_100).map { n in MessageID(bytes: [UInt8](repeating: 1, count: 14) + [UInt8(n >> 8), UInt8(n & 0xff)]) }
+        for id in ids { mesh.originate(at: "a", id, to: ["later"]) }
+        #expect(mesh.cores["a"]!.homelessExpiry.count == 2_100)
+        var driver = CoreDriver("a", start: false)
+        driver.core = mesh.meshes["a"]!
+        _ = driver.core.registry.apply(entry("b", .subject, "later", counter: 9, value: ["id": "later", "kind": "agent", "card": [:]]))
+        mesh.carry(mesh.cores["a"]!.meshChanged(driver.core, owners: ["b" as NodeID], members: [NodeID](), now: mesh.now), at: "a")
+        mesh.deliverAll(limit: 100_000)
+        #expect(mesh.delivered["b"]?.count == 2_100)
+        #expect(mesh.cores["a"]!.heldCount == 0)
+        // The next message to wait finds 2,100 stale entries (over twice max(held, 1,000)).
+        mesh.originate(at: "a", mid(40), to: ["nobody"])
+        #expect(mesh.cores["a"]!.homelessExpiry.count == 1)
+    }
+
     @Test func expiredMessagesAreDeadLettered() {
         var settings = RoutingSettings()
         settings.expiry = .seconds(30)

@@ -201,6 +201,11 @@ extension RoutingCore {
         waitingForHome[subject, default: []].append(id)
         guard !h.expiryWatched else { return }
         h.expiryWatched = true
+        // An entry stays until its expiry even when the message went on a moment later; past
+        // twice what could still need one, keep only those of messages still held.
+        if homelessExpiry.count > 2 * max(held.count, 1_000) {
+            homelessExpiry = Heap(homelessExpiry.unordered.filter { held[$0.id]?.expiryWatched == true })
+        }
         homelessExpiry.insert(Deadline(at: h.expires, sequence: nextTransmission, id: id))
         nextTransmission += 1
     }

@@ -113,20 +113,23 @@ public struct RoutingCore: Sendable {
         }
         // Messages waiting for a hop's window may have another route now.
         for hop in windowWaiting.keys.sorted() { releaseWindow(of: hop) }
-        // Messages for subjects that have a home now.
+        // Messages for subjects that have a home now (the names are looked up, not the messages).
         for subject in waitingForHome.keys.sorted() where home(of: subject) != nil {
-            for id in waitingForHome.removeValue(forKey: subject)! where held[id] != nil { ready.append(id) }
+            for id in waitingForHome.removeValue(forKey: subject)! { lookAgain(id, now: now) }
         }
         // Parked messages were waiting for exactly this: look again now, not after their backoff.
-        while let p = parked.popMin() {
-            guard var h = held[p.id] else { continue }
-            for t in Array(h.pending.keys) where h.pending[t]!.transmission == nil { h.pending[t]!.notBefore = now }
-            // Peers avoided because the message came back from them may have a way on now.
-            h.avoid = []
-            held[p.id] = h
-            ready.append(p.id)
-        }
+        while let p = parked.popMin() { lookAgain(p.id, now: now) }
         return dispatch(now: now)
+    }
+
+    /// The graph changed in a way that may give `id` a way on: it goes now, without waiting out
+    /// a backoff or the peers it avoided (the message came back from them).
+    private mutating func lookAgain(_ id: MessageID, now: MeshInstant) {
+        guard var h = held[id] else { return }
+        for t in Array(h.pending.keys) where h.pending[t]!.transmission == nil { h.pending[t]!.notBefore = now }
+        h.avoid = []
+        held[id] = h
+        ready.append(id)
     }
 }
 
