@@ -329,6 +329,8 @@ private let chainLinks: [(NodeID, NodeID)] = [("a", "b"), ("b", "c"), ("c", "d")
         mesh.carry(mesh.cores["a"]!.meshChanged(driver.core, owners: ["b" as NodeID], members: [NodeID](), now: mesh.now), at: "a")
         #expect(mesh.cores["a"]!.parked.isEmpty)
         #expect(mesh.wire.isEmpty)
+        #expect(mesh.cores["a"]!.waitingForHome["nobody"]?.count == 2)
+        #expect(mesh.cores["a"]!.graph.newlyHomed.isEmpty)
 
         // Its subject gets a home: both go at once.
         mesh.advance(.seconds(20))

@@ -37,9 +37,10 @@ public struct RoutingCore: Sendable {
     /// Held messages waiting for a route or backing off, by when to look again.
     var parked = Heap<Deadline>()
     /// Held messages waiting for a subject that no node announces, by subject. They need no
-    /// timer: a graph change that gives the subject a home readies exactly these (see
-    /// `rerouteAfterChange`). Before, each woke every `maxRetryInterval` and again at every
-    /// graph change, and 300,000 of them kept a node's core busy with nothing to send.
+    /// timer: the graph change that gives the subject a home readies exactly these (see
+    /// `rerouteAfterChange`, `RoutingGraph.newlyHomed`). Before, each woke every
+    /// `maxRetryInterval` and again at every graph change, and 300,000 of them kept a node's
+    /// core busy with nothing to send.
     var waitingForHome: [String: FIFOSet<MessageID>] = [:]
     /// When each message waiting for a home expires (one entry per message, see
     /// `Held.expiryWatched`): it is dead-lettered then if it still waits.
@@ -113,9 +114,10 @@ public struct RoutingCore: Sendable {
         }
         // Messages waiting for a hop's window may have another route now.
         for hop in windowWaiting.keys.sorted() { releaseWindow(of: hop) }
-        // Messages for subjects that have a home now (the names are looked up, not the messages).
-        for subject in waitingForHome.keys.sorted() where home(of: subject) != nil {
-            for id in waitingForHome.removeValue(forKey: subject)! { lookAgain(id, now: now) }
+        // Messages for subjects that have a home now (only those: a graph change costs the
+        // messages that wait for other names nothing).
+        for subject in graph.takeNewlyHomed() {
+            for id in waitingForHome.removeValue(forKey: subject) ?? [] { lookAgain(id, now: now) }
         }
         // Parked messages were waiting for exactly this: look again now, not after their backoff.
         while let p = parked.popMin() { lookAgain(p.id, now: now) }

@@ -24,6 +24,9 @@ public struct RoutingGraph: Sendable {
     /// Members considered up (alive; suspects are excluded at once). `me` is always up.
     public private(set) var up: Set<NodeID> = []
     public private(set) var homes: [String: [NodeID]] = [:]
+    /// Subjects that had no home and got one since the routing core last took them
+    /// (`takeNewlyHomed`): messages waiting for exactly these can go on.
+    public private(set) var newlyHomed: [String] = []
     public private(set) var version: UInt64 = 0
     /// The version of each per-node entry last parsed into `nodes`.
     private var parsedVersions: [RegistryKey: EntryVersion] = [:]
@@ -81,11 +84,17 @@ public struct RoutingGraph: Sendable {
             if homes[s]?.isEmpty == true { homes[s] = nil }
         }
         for s in info.subjects where !(homes[s]?.contains(owner) ?? false) {
+            if homes[s] == nil { newlyHomed.append(s) }
             homes[s, default: []].append(owner)
             homes[s]!.sort()
         }
         nodes[owner] = info
         version &+= 1
+    }
+
+    mutating func takeNewlyHomed() -> [String] {
+        defer { newlyHomed = [] }
+        return newlyHomed
     }
 
     /// A member's status changed: only alive members (and this node) carry traffic.
