@@ -299,10 +299,7 @@ private let chainLinks: [(NodeID, NodeID)] = [("a", "b"), ("b", "c"), ("c", "d")
         var mesh = RoutingTestMesh(["a", "b"], links: nil)
         mesh.originate(at: "a", mid(8), to: ["late"])
         #expect(mesh.cores["a"]!.outbox.first?.targets == [.subject("late")])
-        var driver = CoreDriver("a", start: false)
-        driver.core = mesh.meshes["a"]!
-        _ = driver.core.registry.apply(entry("b", .subject, "late", counter: 9, value: ["id": "late", "kind": "agent", "card": [:]]))
-        mesh.carry(mesh.cores["a"]!.meshChanged(driver.core, owners: ["b" as NodeID], members: [NodeID](), now: mesh.now), at: "a")
+        mesh.announce("late", at: "b", seenBy: "a", counter: 9)
         mesh.deliverAll()
         #expect(mesh.delivered["b"] == [mid(8)])
     }
@@ -323,10 +320,7 @@ private let chainLinks: [(NodeID, NodeID)] = [("a", "b"), ("b", "c"), ("c", "d")
         #expect(mesh.timers["a"]?.map(\.0).min() == MeshInstant.zero + .seconds(60))
 
         // Another subject appears at b: a graph change that concerns none of them.
-        var driver = CoreDriver("a", start: false)
-        driver.core = mesh.meshes["a"]!
-        _ = driver.core.registry.apply(entry("b", .subject, "other", counter: 9, value: ["id": "other", "kind": "agent", "card": [:]]))
-        mesh.carry(mesh.cores["a"]!.meshChanged(driver.core, owners: ["b" as NodeID], members: [NodeID](), now: mesh.now), at: "a")
+        mesh.announce("other", at: "b", seenBy: "a", counter: 9)
         #expect(mesh.cores["a"]!.parked.isEmpty)
         #expect(mesh.wire.isEmpty)
         #expect(mesh.cores["a"]!.waitingForHome["nobody"]?.count == 2)
@@ -334,8 +328,7 @@ private let chainLinks: [(NodeID, NodeID)] = [("a", "b"), ("b", "c"), ("c", "d")
 
         // Its subject gets a home: both go at once.
         mesh.advance(.seconds(20))
-        _ = driver.core.registry.apply(entry("b", .subject, "nobody", counter: 10, value: ["id": "nobody", "kind": "agent", "card": [:]]))
-        mesh.carry(mesh.cores["a"]!.meshChanged(driver.core, owners: ["b" as NodeID], members: [NodeID](), now: mesh.now), at: "a")
+        mesh.announce("nobody", at: "b", seenBy: "a", counter: 10)
         mesh.deliverAll()
         #expect(mesh.delivered["b"] == [mid(30), mid(31)])
         #expect(mesh.cores["a"]!.waitingForHome["nobody"] == nil)
@@ -354,10 +347,7 @@ private let chainLinks: [(NodeID, NodeID)] = [("a", "b"), ("b", "c"), ("c", "d")
         let ids = (0..<2_100).map { n in MessageID(bytes: [UInt8](repeating: 1, count: 14) + [UInt8(n >> 8), UInt8(n & 0xff)]) }
         for id in ids { mesh.originate(at: "a", id, to: ["later"]) }
         #expect(mesh.cores["a"]!.homelessExpiry.count == 2_100)
-        var driver = CoreDriver("a", start: false)
-        driver.core = mesh.meshes["a"]!
-        _ = driver.core.registry.apply(entry("b", .subject, "later", counter: 9, value: ["id": "later", "kind": "agent", "card": [:]]))
-        mesh.carry(mesh.cores["a"]!.meshChanged(driver.core, owners: ["b" as NodeID], members: [NodeID](), now: mesh.now), at: "a")
+        mesh.announce("later", at: "b", seenBy: "a", counter: 9)
         mesh.deliverAll(limit: 100_000)
         #expect(mesh.delivered["b"]?.count == 2_100)
         #expect(mesh.cores["a"]!.heldCount == 0)

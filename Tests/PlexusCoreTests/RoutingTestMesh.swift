@@ -104,6 +104,17 @@ struct RoutingTestMesh {
         }
     }
 
+    /// `node` learns that `owner` announces `subject` (a registry entry reaching it by gossip)
+    /// and its routing core follows.
+    mutating func announce(_ subject: String, at owner: NodeID, seenBy node: NodeID, counter: UInt64) {
+        var driver = CoreDriver(node, start: false)
+        driver.core = meshes[node]!
+        _ = driver.core.registry.apply(entry(owner, .subject, subject, counter: counter,
+                                             value: ["id": .string(subject), "kind": "agent", "card": [:]]))
+        meshes[node] = driver.core
+        carry(cores[node]!.meshChanged(driver.core, owners: [owner], members: [NodeID](), now: now), at: node)
+    }
+
     /// Every node except `node` learns it is dead (as the membership protocol would tell them).
     mutating func declareDead(_ node: NodeID) {
         for id in cores.keys.sorted() where id != node && !down.contains(id) {
