@@ -53,6 +53,23 @@ public struct MessageID: Sendable, Hashable, Comparable, CustomStringConvertible
         }
     }
 
+    /// The 16 bytes as two words, for hashing and equality: UUID's own `hash(into:)` feeds the
+    /// hasher byte-buffer-wise, and the routing core hashes an id a dozen times per message
+    /// (its held messages, de-duplication memory and queues are all keyed by it).
+    private var words: (UInt64, UInt64) {
+        withUnsafeBytes(of: uuid.uuid) { ($0.loadUnaligned(as: UInt64.self), $0.loadUnaligned(fromByteOffset: 8, as: UInt64.self)) }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        let (a, b) = words
+        hasher.combine(a)
+        hasher.combine(b)
+    }
+
+    public static func == (lhs: MessageID, rhs: MessageID) -> Bool {
+        lhs.words == rhs.words
+    }
+
     public static func < (lhs: MessageID, rhs: MessageID) -> Bool {
         withUnsafeBytes(of: lhs.uuid.uuid) { l in
             withUnsafeBytes(of: rhs.uuid.uuid) { r in l.lexicographicallyPrecedes(r) }

@@ -67,10 +67,10 @@ struct RoutingBenchCommand: AsyncParsableCommand {
     @Flag(help: "Skip the raw link measurement.")
     var skipLink = false
 
-    @Option(help: "Only these sections, comma-separated: link,forwarding,latency,nats.")
+    @Option(help: "Only these sections, comma-separated: core,link,forwarding,latency,nats.")
     var only: String?
 
-    static let sectionNames = ["link", "forwarding", "latency", "nats"]
+    static let sectionNames = ["core", "link", "forwarding", "latency", "nats"]
 
     var selected: [String] {
         only.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? Self.sectionNames
@@ -139,12 +139,23 @@ struct RoutingBenchCommand: AsyncParsableCommand {
         }
 
         var corePhases: [RoutingCoreBench.Phase] = []
-        if sections.contains("link") {
+        var hopPhases: [RoutingHopBench.Phase] = []
+        if sections.contains("core") {
             progress("routing core alone (in this process, no I/O)")
             let bench = RoutingCoreBench(payload: envelope)
             corePhases = bench.run()
             report.add(core: corePhases)
             for p in corePhases { progress("  \(p.name): \(BenchFigure.format(p.microsecondsPerMessage)) µs per message") }
+            do {
+                hopPhases = try RoutingHopBench(payload: envelope).run()
+                report.add(hop: hopPhases)
+                for p in hopPhases {
+                    progress(String(format: "  %@: n1 %.2f µs, n2 %.2f µs per message", p.name, p.originMicroseconds, p.receiverMicroseconds))
+                }
+            } catch {
+                report.failures.append((RoutingReport.linkSection + " (routing cores of a hop)", "\(error)"))
+                progress("  FAILED: \(error)")
+            }
         }
 
         var storeResult: RoutingStoreBench.Result?

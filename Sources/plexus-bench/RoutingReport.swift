@@ -40,6 +40,14 @@ struct RoutingReport: Sendable {
         }
     }
 
+    mutating func add(hop phases: [RoutingHopBench.Phase]) {
+        for p in phases {
+            figures.append(BenchFigure(
+                Self.linkSection, "routing cores alone, \(p.name)", p.messagesPerSecond, "msgs/s",
+                note: String(format: "n1 (originate, persisted, acked) %.2f µs + n2 (receive, persisted) %.2f µs per message, one thread, no I/O", p.originMicroseconds, p.receiverMicroseconds)))
+        }
+    }
+
     mutating func add(forwarding: RoutingThroughputBench.Run, ingestOnly: RoutingThroughputBench.Run, load: String) {
         let s = Self.forwardingSection
         let f = forwarding

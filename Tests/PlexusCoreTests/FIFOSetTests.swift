@@ -37,4 +37,24 @@ import Testing
         #expect(memory.count == 3)
         #expect(memory[3] == "v3")
     }
+
+    /// `update` changes a remembered value in place without making it younger, and remembers a
+    /// new key (evicting the oldest) exactly as the setter does.
+    @Test func recentMemoryUpdateKeepsTheAgeOfWhatItChanges() {
+        var memory = RecentMemory<Int, [Int]>(capacity: 3)
+        for i in 0..<3 { memory.update(i, default: []) { $0.append(i) } }
+        memory.update(0, default: [99]) { $0.append(10) }  // remembered: changed, default unused
+        #expect(memory[0] == [0, 10])
+        #expect(memory.count == 3)
+        memory.update(3, default: [7]) { $0.append(3) }  // new: the default, changed; 0 is still the oldest
+        #expect(memory[3] == [7, 3])
+        #expect(memory[0] == nil)
+        #expect(memory[1] == [1] && memory[2] == [2])
+        memory[1] = nil
+        memory.update(1, default: []) { $0.append(11) }  // forgotten, then remembered afresh: the youngest
+        memory.update(4, default: []) { _ in }
+        #expect(memory[2] == nil)
+        #expect(memory[1] == [11] && memory[3] == [7, 3] && memory[4] == [])
+        #expect(memory.count == 3)
+    }
 }

@@ -120,7 +120,7 @@ extension RoutingCore {
             // Back at a node it already left: a loop. Not handed again to the peers it went to
             // from here (for a while, or until the graph changes).
             if let before = memory[frame.id]?.handedTo, !before.isEmpty {
-                held[frame.id]!.avoid = Set(before)
+                held[frame.id]!.avoid = before.set
                 held[frame.id]!.avoidUntil = now + settings.failedHopHold
                 stats.looped += 1
             }
@@ -131,27 +131,36 @@ extension RoutingCore {
     /// The shell made `id` durable (logged, in the outbox): acknowledge upstream, deliver and
     /// forward. `payload` replaces the one held (the shell appended this node to `hops`).
     public mutating func persisted(_ id: MessageID, payload: [UInt8]? = nil, now: MeshInstant) -> [ForwardDirective] {
-        guard var h = held[id], !h.durable else { return [] }
-        h.durable = true
-        h.wasDurable = true
-        h.unpersisted = []
-        if let payload { h.payload = payload }
-        var out: [ForwardDirective] = h.acksOwed.map { .ack($0.0, to: $0.1) }
-        h.acksOwed = []
-        if h.deliverHere {
+        // Changed in place, found once: a copy taken out and written back cost a second probe
+        // of a table of tens of thousands, and left its targets shared (copied on next change).
+        guard let i = held.index(forKey: id), !held.values[i].durable else { return [] }
+        var out: [ForwardDirective] = []
+        let deliver = Self.markDurable(&held.values[i], payload: payload, acks: &out)
+        if deliver {
             out.append(.deliver(id))
             stats.delivered += 1
-            h.deliverHere = false
         }
-        held[id] = h
-        if h.pending.isEmpty {
-            held[id] = nil
+        if held.values[i].pending.isEmpty {
+            held.remove(at: i)
             stats.released += 1
             out.append(.released(id))
         } else {
             ready.append(id)
         }
         return out + dispatch(now: now)
+    }
+
+    /// `persisted`'s change to the held message: durable, its owed acks out. Returns whether
+    /// it is to be delivered here (once).
+    private static func markDurable(_ h: inout Held, payload: [UInt8]?, acks out: inout [ForwardDirective]) -> Bool {
+        h.durable = true
+        h.wasDurable = true
+        h.unpersisted = []
+        if let payload { h.payload = payload }
+        for (ack, to) in h.acksOwed { out.append(.ack(ack, to: to)) }
+        h.acksOwed = []
+        defer { h.deliverHere = false }
+        return h.deliverHere
     }
 
     /// The shell refused the payload (it is not a valid envelope): acknowledge it upstream so
@@ -196,13 +205,17 @@ extension RoutingCore {
         var out: [ForwardDirective] = []
         failedHops[from] = nil
         defer { silentSince[from] = flightsByHop[from]?.isEmpty == false ? now : nil }
+        // What is kept per peer is read once for the frame and written back once: each was a
+        // lookup keyed by the peer's name for every ack, and a frame carries hundreds.
+        var hopFlights = flightsByHop.removeValue(forKey: from)
+        var timer = ackTimers[from]
+        var fresh = 0
         for ack in acks {
             let flight: Flight
             var late = false
-            if let f = flights[ack.transmission], f.id == ack.id, f.hop == from {
-                flights[ack.transmission] = nil
-                flightsByHop[from]?.remove(ack.transmission)
-                flight = f
+            if let i = flights.index(forKey: ack.transmission), flights.values[i].id == ack.id, flights.values[i].hop == from {
+                flight = flights.remove(at: i).value
+                hopFlights?.remove(ack.transmission)
             } else if let f = lateFlights[ack.transmission], f.id == ack.id, f.hop == from {
                 // The ack of a transmission given up on: `from` has custody all the same —
                 // unless it handed this copy back since (checked below).
@@ -216,29 +229,35 @@ extension RoutingCore {
             // Every transmission has its own id, so even a late ack is an unambiguous sample
             // (no Karn's rule needed): a receiver slower than the timeout raises the timeout.
             let ms = (now - flight.sentAt).secondsDouble * 1000
-            if ackTimers[from] == nil { ackTimers[from] = AckTimer(smoothed: ms, variance: ms / 2) } else { ackTimers[from]!.sample(ms) }
-            ackBackoff[from] = nil
-            widenWindow(from)
-            guard var h = held[flight.id], h.sequence == flight.copy, !(late && h.bouncedBy.contains(from)) else { continue }
+            if timer == nil { timer = AckTimer(smoothed: ms, variance: ms / 2) } else { timer!.sample(ms) }
+            fresh += 1
+            // In place: a copy taken out would share its targets and copy them on this change.
+            guard let i = held.index(forKey: flight.id), held.values[i].sequence == flight.copy,
+                  !(late && held.values[i].bouncedBy.contains(from)) else { continue }
             if late { stats.lateAcks += 1 }
-            for t in flight.targets { h.pending[.node(t)] = nil }
-            if h.pending.isEmpty, h.durable {
-                held[flight.id] = nil
+            for t in flight.targets { held.values[i].pending[.node(t)] = nil }
+            if held.values[i].pending.isEmpty, held.values[i].durable {
+                held.remove(at: i)
                 ready.remove(flight.id)
                 stats.released += 1
                 out.append(.released(flight.id))
-            } else {
-                held[flight.id] = h
             }
         }
-        // Room opened in `from`'s window: messages waiting for it go now.
-        if var waiting = windowWaiting[from], !waiting.isEmpty {
+        if let hopFlights { flightsByHop[from] = hopFlights }
+        if fresh > 0 {
+            ackTimers[from] = timer
+            ackBackoff[from] = nil
+            widenWindow(from, acks: fresh)
+        }
+        // Room opened in `from`'s window: messages waiting for it go now (taken out while they
+        // are popped, or the first pop copied the whole queue).
+        if var waiting = windowWaiting.removeValue(forKey: from), !waiting.isEmpty {
             var room = window(from) - (flightsByHop[from]?.count ?? 0)
             while room > 0, let id = waiting.popFirst() {
                 ready.append(id)
                 room -= 1
             }
-            windowWaiting[from] = waiting.isEmpty ? nil : waiting
+            if !waiting.isEmpty { windowWaiting[from] = waiting }
             return out + dispatch(now: now)
         }
         return out
@@ -262,16 +281,12 @@ extension RoutingCore {
 
     /// `id` was delivered or originated here.
     mutating func rememberHere(_ id: MessageID) {
-        var m = memory[id] ?? Memory()
-        m.here = true
-        memory[id] = m
+        memory.update(id, default: Memory()) { $0.here = true }
     }
 
     /// `id` was handed to `hop`.
     mutating func rememberHanded(_ id: MessageID, to hop: NodeID) {
-        var m = memory[id] ?? Memory()
-        if !m.handedTo.contains(hop) { m.handedTo.append(hop) }
-        memory[id] = m
+        memory.update(id, default: Memory()) { $0.handedTo.insert(hop) }
     }
 
     /// Where a subject lives: the first of its homes that is up, else the first known.

@@ -112,11 +112,13 @@ extension RoutingCore {
         let table = routes()
         var budget = settings.maxSendsPerTick
         while budget > 0, let id = ready.popFirst() {
-            guard var h = held[id], h.durable else { continue }
+            // Taken out of the table while its targets change, and put back (unless released)
+            // at the end: a copy left in the table made the first change copy its targets.
+            guard let index = held.index(forKey: id), held.values[index].durable else { continue }
+            var h = held.remove(at: index).value
             if !h.avoid.isEmpty, now >= h.avoidUntil { h.avoid = [] }
             if now >= h.expires {
                 let targets = Array(h.pending.keys)
-                held[id] = nil
                 forgetWaitingForHome(id, targets: targets)
                 stats.deadLettered += 1
                 out.append(.deadLetter(id, targets: targets, reason: "not handed on within \(settings.expiry)"))
@@ -186,7 +188,6 @@ extension RoutingCore {
                 nextTransmission += 1
             }
             if h.pending.isEmpty {
-                held[id] = nil
                 stats.released += 1
                 out.append(.released(id))
             } else {

@@ -167,7 +167,23 @@ extension RoutingCore {
 
     struct Memory: Sendable {
         var here = false
-        var handedTo: [NodeID] = []
+        var handedTo = HandedTo()
+    }
+
+    /// The peers a message was handed to. Almost always one, kept inline: an array here was an
+    /// allocation (and a free at eviction) for every message a node handed on.
+    struct HandedTo: Sendable {
+        private var first: NodeID?
+        private var more: [NodeID] = []
+
+        var isEmpty: Bool { first == nil }
+
+        mutating func insert(_ node: NodeID) {
+            guard let first else { return self.first = node }
+            if first != node, !more.contains(node) { more.append(node) }
+        }
+
+        var set: Set<NodeID> { Set([first].compactMap { $0 } + more) }
     }
 
     struct TargetState: Sendable {
@@ -209,10 +225,10 @@ extension RoutingCore {
         Int(windows[hop] ?? Double(min(settings.initialWindow, settings.maxInFlightPerHop)))
     }
 
-    /// A fresh ack from `hop`: its window grows by one per eight acks (about 12 % per round
+    /// Fresh acks from `hop`: its window grows by one per eight acks (about 12 % per round
     /// trip), up to `maxInFlightPerHop`.
-    mutating func widenWindow(_ hop: NodeID) {
-        windows[hop] = min(Double(settings.maxInFlightPerHop), (windows[hop] ?? Double(window(hop))) + 0.125)
+    mutating func widenWindow(_ hop: NodeID, acks: Int) {
+        windows[hop] = min(Double(settings.maxInFlightPerHop), (windows[hop] ?? Double(window(hop))) + 0.125 * Double(acks))
     }
 
     /// A transmission to `hop` timed out while `hop` still acks others: it is queueing longer
