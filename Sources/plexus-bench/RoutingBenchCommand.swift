@@ -150,7 +150,7 @@ struct RoutingBenchCommand: AsyncParsableCommand {
                 hopPhases = try RoutingHopBench(payload: envelope).run()
                 report.add(hop: hopPhases)
                 for p in hopPhases {
-                    progress(String(format: "  %@: n1 %.2f µs, n2 %.2f µs per message", p.name, p.originMicroseconds, p.receiverMicroseconds))
+                    progress(String(format: "  %@: n1 %.2f µs, n2 %.2f µs per message; %d timer firings", p.name, p.originMicroseconds, p.receiverMicroseconds, p.timersFired))
                 }
             } catch {
                 report.failures.append((RoutingReport.linkSection + " (routing cores of a hop)", "\(error)"))

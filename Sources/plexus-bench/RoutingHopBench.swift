@@ -6,9 +6,10 @@ import PlexusCore
 /// benchmark, including n1's flow-control window and a full outbox waiting behind it. The
 /// figure is each core's CPU per message; the node's event loop runs its core on one thread.
 ///
-/// Frames and acks cross in batches (as one read of a link carries many), and the simulated
-/// clock advances a fixed step per message so ack timers never fire: this measures the core's
-/// bookkeeping, not loss recovery.
+/// Frames and acks cross in batches (as one read of a link carries many), the simulated clock
+/// advances a fixed step per message, and the cores' timers fire when due (acks come back
+/// within one step, so no transmission times out: this measures the core's bookkeeping, not
+/// loss recovery).
 struct RoutingHopBench: Sendable {
     var payload: [UInt8]
     /// Messages admitted per ingest batch at n1 (one WebSocket frame in the forwarding benchmark).
@@ -20,6 +21,8 @@ struct RoutingHopBench: Sendable {
         var messages: Int
         var originSeconds: Double
         var receiverSeconds: Double
+        /// Timer firings of both cores in the measured part.
+        var timersFired: Int
 
         var originMicroseconds: Double { messages > 0 ? originSeconds * 1e6 / Double(messages) : 0 }
         var receiverMicroseconds: Double { messages > 0 ? receiverSeconds * 1e6 / Double(messages) : 0 }
@@ -42,10 +45,11 @@ struct RoutingHopBench: Sendable {
             hop.run(messages: max(2 * c.held, RoutingSettings().dedupeWindow) + 20_000)
             hop.originSeconds = 0
             hop.receiverSeconds = 0
+            hop.timersFired = 0
             let start = hop.delivered
             hop.run(messages: c.measured)
             return Phase(name: c.name, held: c.held, messages: hop.delivered - start,
-                         originSeconds: hop.originSeconds, receiverSeconds: hop.receiverSeconds)
+                         originSeconds: hop.originSeconds, receiverSeconds: hop.receiverSeconds, timersFired: hop.timersFired)
         }
     }
 
@@ -60,6 +64,10 @@ struct RoutingHopBench: Sendable {
         var clock: Int64 = 1_000_000_000
         var toReceiver: [DataFrame] = []
         var toOrigin: [DataAck] = []
+        /// Armed timers of n1 (`origin`) and n2, by when they fire.
+        var originTimers: [(at: MeshInstant, timer: RoutingTimer)] = []
+        var receiverTimers: [(at: MeshInstant, timer: RoutingTimer)] = []
+        var timersFired = 0
         var delivered = 0
         var originSeconds = 0.0
         var receiverSeconds = 0.0
@@ -86,6 +94,7 @@ struct RoutingHopBench: Sendable {
                 if admit { admitBatch() }
                 receiveFrames()
                 takeAcks()
+                fireTimers()
             }
         }
 
@@ -122,7 +131,7 @@ struct RoutingHopBench: Sendable {
             }
             for id in accepted { out += receiver.persisted(id, now: now) }
             receiverSeconds += watch.seconds
-            carry(out)
+            carry(out, atReceiver: true)
         }
 
         private mutating func takeAcks() {
@@ -135,13 +144,37 @@ struct RoutingHopBench: Sendable {
             carry(out)
         }
 
-        private mutating func carry(_ directives: [ForwardDirective]) {
+        private mutating func fireTimers() {
+            let t = now
+            let dueAtOrigin = originTimers.filter { $0.at <= t }
+            let dueAtReceiver = receiverTimers.filter { $0.at <= t }
+            guard !dueAtOrigin.isEmpty || !dueAtReceiver.isEmpty else { return }
+            originTimers.removeAll { $0.at <= t }
+            receiverTimers.removeAll { $0.at <= t }
+            timersFired += dueAtOrigin.count + dueAtReceiver.count
+            for t in dueAtOrigin {
+                let watch = Stopwatch()
+                let out = origin.timerFired(t.timer, now: now)
+                originSeconds += watch.seconds
+                carry(out)
+            }
+            for t in dueAtReceiver {
+                let watch = Stopwatch()
+                let out = receiver.timerFired(t.timer, now: now)
+                receiverSeconds += watch.seconds
+                carry(out, atReceiver: true)
+            }
+        }
+
+        private mutating func carry(_ directives: [ForwardDirective], atReceiver: Bool = false) {
             for d in directives {
                 switch d {
                 case .send(let frame, _): toReceiver.append(frame)
                 case .ack(let ack, _): toOrigin.append(ack)
                 case .deliver: delivered += 1
-                case .released, .deadLetter, .schedule: break
+                case .schedule(let timer, let after):
+                    if atReceiver { receiverTimers.append((now + after, timer)) } else { originTimers.append((now + after, timer)) }
+                case .released, .deadLetter: break
                 }
             }
         }

@@ -44,7 +44,8 @@ struct RoutingReport: Sendable {
         for p in phases {
             figures.append(BenchFigure(
                 Self.linkSection, "routing cores alone, \(p.name)", p.messagesPerSecond, "msgs/s",
-                note: String(format: "n1 (originate, persisted, acked) %.2f µs + n2 (receive, persisted) %.2f µs per message, one thread, no I/O", p.originMicroseconds, p.receiverMicroseconds)))
+                note: String(format: "n1 (originate, persisted, acked, timers) %.2f µs + n2 (receive, persisted) %.2f µs per message, one thread, no I/O; %d timer firings for %d messages",
+                             p.originMicroseconds, p.receiverMicroseconds, p.timersFired, p.messages)))
         }
     }
 

@@ -249,18 +249,10 @@ extension RoutingCore {
             ackBackoff[from] = nil
             widenWindow(from, acks: fresh)
         }
-        // Room opened in `from`'s window: messages waiting for it go now (taken out while they
-        // are popped, or the first pop copied the whole queue).
-        if var waiting = windowWaiting.removeValue(forKey: from), !waiting.isEmpty {
-            var room = window(from) - (flightsByHop[from]?.count ?? 0)
-            while room > 0, let id = waiting.popFirst() {
-                ready.append(id)
-                room -= 1
-            }
-            if !waiting.isEmpty { windowWaiting[from] = waiting }
-            return out + dispatch(now: now)
-        }
-        return out
+        // Room opened in `from`'s window: messages waiting for it go now.
+        guard windowWaiting[from] != nil else { return out }
+        fillWindow(of: from)
+        return out + dispatch(now: now)
     }
 
     /// Messages currently held, for `/v1/routes` and the simulator.

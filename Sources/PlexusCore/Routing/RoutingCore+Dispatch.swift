@@ -33,12 +33,25 @@ extension RoutingCore {
             _ = homelessExpiry.popMin()
             if held[e.id] != nil { ready.append(e.id) }
         }
-        // A hop whose flights all timed out acks nothing more, so its window never reopens by
-        // acks: what waits for it goes back to be routed (anywhere, or to it again).
-        for hop in windowWaiting.keys.sorted() where (flightsByHop[hop]?.count ?? 0) < window(hop) {
-            releaseWindow(of: hop)
-        }
+        // A hop whose flights timed out gets no acks for them, so its window does not reopen by
+        // acks: what waits for it goes on into the room the timeouts made. Only that much: all
+        // of it went back to be routed once, and with tens of thousands waiting behind a slow
+        // hop every tick re-queued them all, one by one, behind the window again. A hop that
+        // stays silent is failed (`failHop`), and then all of it goes to the alternative.
+        for hop in windowWaiting.keys.sorted() { fillWindow(of: hop) }
         return dispatch(now: now)
+    }
+
+    /// Messages waiting for `hop`'s window go on, oldest first, as far as it has room. (Taken
+    /// out while they are popped: the first pop of a queue still in the table copied it.)
+    mutating func fillWindow(of hop: NodeID) {
+        guard var waiting = windowWaiting.removeValue(forKey: hop) else { return }
+        var room = window(hop) - (flightsByHop[hop]?.count ?? 0)
+        while room > 0, let id = waiting.popFirst() {
+            ready.append(id)
+            room -= 1
+        }
+        if !waiting.isEmpty { windowWaiting[hop] = waiting }
     }
 
     /// Everything in flight on `hop` is given up on there and goes back to be routed afresh.
