@@ -157,6 +157,27 @@ private let chainLinks: [(NodeID, NodeID)] = [("a", "b"), ("b", "c"), ("c", "d")
         #expect(mesh.delivered["c"] == [mid(11)])
     }
 
+    /// An origin remembers which nodes a topic goes to, and forgets it when the graph changes.
+    @Test func topicTargetsFollowInterestAndMembershipChanges() {
+        var mesh = RoutingTestMesh(chain, links: chainLinks, interest: ["e": [">"]])
+        mesh.originate(at: "a", mid(20), topic: "orders.created")
+        mesh.deliverAll()
+        #expect(mesh.delivered["e"] == [mid(20)])
+        // c takes an interest: the next message on the same topic goes there too.
+        mesh.learn(entry("c", .interest, "c", counter: 100, value: ["patterns": ["orders.*"]]), seenBy: "a")
+        mesh.originate(at: "a", mid(21), topic: "orders.created")
+        mesh.deliverAll()
+        #expect(mesh.delivered["c"] == [mid(21)])
+        #expect(mesh.delivered["e"] == [mid(20), mid(21)])
+        // e dies: no more copies for it.
+        mesh.declareDead("e")
+        mesh.originate(at: "a", mid(22), topic: "orders.created")
+        mesh.deliverAll()
+        #expect(mesh.delivered["c"] == [mid(21), mid(22)])
+        #expect(mesh.delivered["e"] == [mid(20), mid(21)])
+        #expect(mesh.cores["a"]!.heldCount == 0)
+    }
+
     @Test func interestOfADownNodeAttractsNothing() {
         var mesh = RoutingTestMesh(chain, links: chainLinks, interest: ["e": [">"]])
         mesh.declareDead("e")

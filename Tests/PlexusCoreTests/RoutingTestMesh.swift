@@ -107,12 +107,16 @@ struct RoutingTestMesh {
     /// `node` learns that `owner` announces `subject` (a registry entry reaching it by gossip)
     /// and its routing core follows.
     mutating func announce(_ subject: String, at owner: NodeID, seenBy node: NodeID, counter: UInt64) {
+        learn(entry(owner, .subject, subject, counter: counter, value: ["id": .string(subject), "kind": "agent", "card": [:]]), seenBy: node)
+    }
+
+    /// `node` learns a registry entry (as gossip would bring it) and its routing core follows.
+    mutating func learn(_ learned: RegistryEntry, seenBy node: NodeID) {
         var driver = CoreDriver(node, start: false)
         driver.core = meshes[node]!
-        _ = driver.core.registry.apply(entry(owner, .subject, subject, counter: counter,
-                                             value: ["id": .string(subject), "kind": "agent", "card": [:]]))
+        _ = driver.core.registry.apply(learned)
         meshes[node] = driver.core
-        carry(cores[node]!.meshChanged(driver.core, owners: [owner], members: [NodeID](), now: now), at: node)
+        carry(cores[node]!.meshChanged(driver.core, owners: [learned.key.owner], members: [NodeID](), now: now), at: node)
     }
 
     /// Every node except `node` learns it is dead (as the membership protocol would tell them).

@@ -23,7 +23,7 @@ extension RoutingCore {
                 targets.append(.subject(subject))
             }
         }
-        for node in graph.interested(in: topic) {
+        for node in interested(in: topic) {
             if node == me { deliverHere = true } else { targets.append(.node(node)) }
         }
         stats.originated += 1
@@ -279,6 +279,19 @@ extension RoutingCore {
     /// `id` was handed to `hop`.
     mutating func rememberHanded(_ id: MessageID, to hop: NodeID) {
         memory.update(id, default: Memory()) { $0.handedTo.insert(hop) }
+    }
+
+    /// `RoutingGraph.interested(in:)`, remembered per topic until the graph changes (at most
+    /// 4,096 topics at a time).
+    mutating func interested(in topic: String) -> [NodeID] {
+        if interestVersion != graph.version || interestByTopic.count >= 4_096 {
+            interestByTopic.removeAll(keepingCapacity: true)
+            interestVersion = graph.version
+        }
+        if let nodes = interestByTopic[topic] { return nodes }
+        let nodes = graph.interested(in: topic)
+        interestByTopic[topic] = nodes
+        return nodes
     }
 
     /// Where a subject lives: the first of its homes that is up, else the first known.

@@ -58,6 +58,11 @@ public struct RoutingCore: Sendable {
     var windowCut: [NodeID: MeshInstant] = [:]
     /// Messages waiting for room in a next hop's window, re-readied as its acks arrive.
     var windowWaiting: [NodeID: FIFOSet<MessageID>] = [:]
+    /// The nodes interested in each topic messages were originated on, for the graph version
+    /// they were computed from: matching every node's patterns (and sorting the matches) for
+    /// every message cost more than the rest of `originate` on a mesh of a few hundred nodes.
+    var interestByTopic: [String: [NodeID]] = [:]
+    var interestVersion: UInt64?
     var retryToken: UInt64 = 0
     var retryAt: MeshInstant?
     public internal(set) var stats = ForwardingStats()
