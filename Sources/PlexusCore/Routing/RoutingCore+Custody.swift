@@ -38,9 +38,11 @@ extension RoutingCore {
         // Bounced: the peer this node is handing the message to hands it back (its route runs
         // through here while route tables disagree). Its ack for our transmission must not
         // release our copy, or both would let go: keep custody, void that transmission, and
-        // route again avoiding the peer (split horizon).
+        // route again avoiding the peer (split horizon). Also while another copy of it is
+        // being appended here (not durable for that moment): its transmissions are in flight
+        // all the same, and skipping this then let both nodes release it on each other's ack.
         var bounced: [ForwardDirective] = []
-        if var h = held[frame.id], h.durable {
+        if var h = held[frame.id] {
             var voided: Set<UInt64> = []
             for t in frame.targets where t != me {
                 guard let tx = h.pending[.node(t)]?.transmission, flights[tx]?.hop == from else { continue }
@@ -60,8 +62,7 @@ extension RoutingCore {
             if any {
                 h.from = from
                 h.bouncedBy.insert(from)
-                h.avoid.insert(from)
-                h.avoidUntil = now + settings.failedHopHold
+                avoid([from], &h, now: now)
                 held[frame.id] = h
                 ready.append(frame.id)
                 stats.bounced += 1
@@ -118,10 +119,10 @@ extension RoutingCore {
             held[frame.id]!.acksOwed.append((ack, from))
             held[frame.id]!.from = from
             // Back at a node it already left: a loop. Not handed again to the peers it went to
-            // from here (for a while, or until the graph changes).
-            if let before = memory[frame.id]?.handedTo, !before.isEmpty {
-                held[frame.id]!.avoid = before.set
-                held[frame.id]!.avoidUntil = now + settings.failedHopHold
+            // from here (for a while, or until its routes change).
+            if let before = memory[frame.id]?.handedTo, !before.isEmpty, var h = held.removeValue(forKey: frame.id) {
+                avoid(before.set, &h, now: now)
+                held[frame.id] = h
                 stats.looped += 1
             }
         }

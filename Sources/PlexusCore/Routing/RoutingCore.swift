@@ -130,13 +130,38 @@ public struct RoutingCore: Sendable {
     }
 
     /// The graph changed in a way that may give `id` a way on: it goes now, without waiting out
-    /// a backoff or the peers it avoided (the message came back from them).
+    /// a backoff — and without the peers it avoided (it came back from them) if its routes are
+    /// no longer the ones it came back on. While they are, it keeps avoiding them: while a
+    /// partition is being detected the graph changes every few hundred milliseconds without
+    /// the routes into the cut changing, and clearing the avoidance at each change sent a
+    /// message round the same loop of gateways again and again, until its hop limit
+    /// dead-lettered it (an acknowledged message lost: simulations/routing-partition.yaml with
+    /// seeds 7 and 8).
     private mutating func lookAgain(_ id: MessageID, now: MeshInstant) {
         guard var h = held[id] else { return }
         for t in Array(h.pending.keys) where h.pending[t]!.transmission == nil { h.pending[t]!.notBefore = now }
-        h.avoid = []
+        if !h.avoid.isEmpty, routeOptions(of: h) != h.avoidedOn { h.avoid = [] }
         held[id] = h
         ready.append(id)
+    }
+
+    /// The next hop and alternative of each of `h`'s node targets, as the route table has them now.
+    mutating func routeOptions(of h: Held) -> [NodeID?] {
+        let table = routes()
+        var options: [NodeID?] = []
+        for case .node(let destination) in h.pending.keys {
+            let route = table[destination]
+            options.append(route?.nextHop)
+            options.append(route?.alternative)
+        }
+        return options
+    }
+
+    /// `h` came back from `peers`: it avoids them until `avoidUntil`, or until its routes change.
+    mutating func avoid(_ peers: some Sequence<NodeID>, _ h: inout Held, now: MeshInstant) {
+        h.avoid.formUnion(peers)
+        h.avoidUntil = now + settings.failedHopHold
+        h.avoidedOn = routeOptions(of: h)
     }
 }
 
@@ -163,6 +188,9 @@ extension RoutingCore {
         /// disagree. Without this a message can circle three or more nodes until the hop limit.
         var avoid: Set<NodeID> = []
         var avoidUntil = MeshInstant.zero
+        /// The routes (`RoutingCore.routeOptions`) it came back on: a graph change that leaves
+        /// them as they were does not lift the avoidance.
+        var avoidedOn: [NodeID?] = []
         /// Peers that handed this copy back while it was being handed to them: they let go of
         /// it, so a late ack of an earlier transmission from them proves nothing.
         var bouncedBy: Set<NodeID> = []
