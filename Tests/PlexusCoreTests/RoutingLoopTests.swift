@@ -4,8 +4,9 @@ import Testing
 /// Copies that come back to a node (a peer hands back what it was handed, or a message returns
 /// around a loop of gateways while a partition is being detected): custody must stay with one
 /// of them, and the message must not go round the loop until its hop limit drops it. Both were
-/// found by running `simulations/routing-partition.yaml` with more seeds (7 and 8 lost a message
-/// to the hop limit; 2 lost one to the race below once the first was fixed).
+/// found by running the shipped scenarios with more seeds: `routing-partition.yaml` (7 and 8
+/// lost a message to the hop limit; 2 lost one to the race below once the first was fixed) and
+/// `routing-relay-crash.yaml` (3 and 6 held messages past the end, avoiding their destination).
 @Suite struct RoutingLoopTests {
     private func data(_ id: MessageID, _ transmission: UInt64, hop: UInt8, to targets: [NodeID]) -> DataFrame {
         DataFrame(id: id, transmission: transmission, hopCount: hop, targets: targets, payload: Array("m".utf8))
@@ -41,6 +42,27 @@ import Testing
         #expect(out.contains { if case .deliver(id) = $0 { true } else { false } })
         #expect(!out.contains { if case .released(id) = $0 { true } else { false } })
         #expect(b.heldCount == 1)
+    }
+
+    /// A copy back at a node that had handed it straight to its destination goes to the
+    /// destination again, not round the loop: handing a message to its destination cannot
+    /// loop (the destination takes it, or acks it as the duplicate it is).
+    @Test func aLoopedMessageStillGoesStraightToItsDestination() {
+        var mesh = RoutingTestMesh(["a", "b", "d"], links: [("a", "b"), ("a", "d"), ("b", "d")], subjects: ["d": ["agent-d"]])
+        let id = mid(42)
+        let (first, out) = mesh.cores["a"]!.receive(data(id, 1, hop: 1, to: ["d"]), from: "b", now: mesh.now)
+        #expect(first == .accepted(role: .relay, deliverHere: false, targets: [.node("d")]))
+        mesh.carry(out, at: "a")
+        mesh.carry(mesh.cores["a"]!.persisted(id, now: mesh.now), at: "a")
+        mesh.deliverAll()
+        #expect(mesh.delivered["d"] == [id])
+        #expect(mesh.cores["a"]!.heldCount == 0)
+        // b hands a copy to a again (its route to d runs through a for a moment).
+        mesh.wire.removeAll()
+        let (again, _) = mesh.cores["a"]!.receive(data(id, 2, hop: 1, to: ["d"]), from: "b", now: mesh.now)
+        #expect(again == .accepted(role: .relay, deliverHere: false, targets: [.node("d")]))
+        #expect(mesh.cores["a"]!.stats.looped == 1)
+        #expect(sends(mesh.cores["a"]!.persisted(id, now: mesh.now)) == ["d"])
     }
 
     /// A message back at a node it left keeps avoiding the peers it went to while the graph

@@ -106,6 +106,9 @@ extension RoutingCore {
     /// until the graph changes or the avoidance lapses.
     func nextHop(_ destination: NodeID, _ table: RouteTable, from: NodeID?, avoid: Set<NodeID>, now: MeshInstant) -> NodeID? {
         guard let route = table[destination] else { return nil }
+        // Handing it to the destination itself cannot loop: avoiding it (it was tried before
+        // it went down, say) only kept a message from a neighbour that is back.
+        if route.nextHop == destination, !isFailed(destination, now: now) { return destination }
         if !avoid.isEmpty {
             let options = [route.nextHop, route.alternative].compactMap { $0 }.filter { !avoid.contains($0) }
             // Split horizon still holds: not straight back to the sender while another way is open.
