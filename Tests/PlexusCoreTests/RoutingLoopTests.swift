@@ -65,6 +65,40 @@ import Testing
         #expect(sends(mesh.cores["a"]!.persisted(id, now: mesh.now)) == ["d"])
     }
 
+    /// The avoidance is about the routes of the targets still waiting: another target acked
+    /// meanwhile (a fan-out message) does not lift it; a graph change that moves the waiting
+    /// target's route does.
+    @Test func aLoopedFanOutKeepsAvoidingUntilTheWaitingTargetsRouteMoves() {
+        var mesh = RoutingTestMesh(["a", "b", "c", "d"], links: [("a", "b"), ("b", "d"), ("a", "c")],
+                                   subjects: ["c": ["agent-c"], "d": ["agent-d"]])
+        let id = mid(43)
+        mesh.down.insert("d")
+        // a hands it on to b once (for d) and lets go of it on b's ack.
+        let (first, _) = mesh.cores["a"]!.receive(data(id, 1, hop: 1, to: ["d"]), from: "c", now: mesh.now)
+        #expect(first == .accepted(role: .relay, deliverHere: false, targets: [.node("d")]))
+        mesh.carry(mesh.cores["a"]!.persisted(id, now: mesh.now), at: "a")
+        mesh.deliverAll()
+        #expect(mesh.cores["a"]!.heldCount == 0)
+        // A copy for d and c comes back from b: c is reached at once, d waits (b avoided).
+        mesh.wire.removeAll()
+        _ = mesh.cores["a"]!.receive(data(id, 2, hop: 2, to: ["d", "c"]), from: "b", now: mesh.now)
+        let out = mesh.cores["a"]!.persisted(id, now: mesh.now)
+        #expect(sends(out) == ["c"])
+        mesh.carry(out, at: "a")
+        mesh.deliverAll()
+        #expect(mesh.delivered["c"] == [id])
+        #expect(mesh.cores["a"]!.held[id]?.pending.keys.elementsEqual([.node("d")]) == true)
+        // Graph changes that leave d's route: still avoided, nothing goes to b.
+        mesh.wire.removeAll()
+        for counter: UInt64 in 60..<63 { mesh.announce("other-\(counter)", at: "c", seenBy: "a", counter: counter) }
+        #expect(!mesh.wire.contains { $0.from == "a" && $0.to == "b" })
+        #expect(mesh.cores["a"]!.held[id]?.avoid == ["b"])
+        // b dies: d's route moves (there is none now), and the avoidance goes with it.
+        mesh.declareDead("b")
+        #expect(mesh.cores["a"]!.held[id]?.avoid.isEmpty == true)
+        #expect(mesh.cores["a"]!.heldCount == 1)
+    }
+
     /// A message back at a node it left keeps avoiding the peers it went to while the graph
     /// changes without changing its routes (as it does every few hundred milliseconds while a
     /// partition is detected); the avoidance lapses after `failedHopHold`.
@@ -89,9 +123,10 @@ import Testing
             mesh.announce("other-\(counter)", at: "b", seenBy: "a", counter: counter)
         }
         #expect(!mesh.wire.contains { $0.from == "a" && { if case .data = $0 { true } else { false } }($0.frame) })
-        // Once the avoidance lapses, b is tried again.
-        mesh.advance(.seconds(11))
-        mesh.advance(.seconds(6))
+        // Retry ticks before failedHopHold (10 s) do not lift it; once it lapses, b is tried again.
+        for _ in 0..<19 { mesh.advance(.milliseconds(500)) }
+        #expect(!mesh.wire.contains { $0.from == "a" && $0.to == "b" && { if case .data = $0 { true } else { false } }($0.frame) })
+        for _ in 0..<14 { mesh.advance(.milliseconds(500)) }
         #expect(mesh.wire.contains { $0.from == "a" && $0.to == "b" && { if case .data = $0 { true } else { false } }($0.frame) })
         #expect(mesh.cores["a"]!.heldCount == 1)
     }

@@ -103,7 +103,8 @@ extension RoutingCore {
     /// Split horizon: not straight back to the peer it came from (`from`) while the
     /// alternative is usable.
     /// Peers in `avoid` are not used at all: with neither way open the message waits (parked)
-    /// until the graph changes or the avoidance lapses.
+    /// until its routes move or the avoidance lapses. The destination itself is the exception
+    /// when it is the next hop and has not failed.
     func nextHop(_ destination: NodeID, _ table: RouteTable, from: NodeID?, avoid: Set<NodeID>, now: MeshInstant) -> NodeID? {
         guard let route = table[destination] else { return nil }
         // Handing it to the destination itself cannot loop: avoiding it (it was tried before

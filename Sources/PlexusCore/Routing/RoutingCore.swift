@@ -140,28 +140,30 @@ public struct RoutingCore: Sendable {
     private mutating func lookAgain(_ id: MessageID, now: MeshInstant) {
         guard var h = held[id] else { return }
         for t in Array(h.pending.keys) where h.pending[t]!.transmission == nil { h.pending[t]!.notBefore = now }
-        if !h.avoid.isEmpty, routeOptions(of: h) != h.avoidedOn { h.avoid = [] }
+        if !h.avoid.isEmpty, routesMoved(for: h) { h.avoid = [] }
         held[id] = h
         ready.append(id)
     }
 
-    /// The next hop and alternative of each of `h`'s node targets, as the route table has them now.
-    mutating func routeOptions(of h: Held) -> [NodeID?] {
+    /// Whether a node target `h` still waits for has other route options than when it came
+    /// back (or had none recorded then: a subject's home resolved since). Targets acked or
+    /// added since do not count by themselves: a fan-out message whose other targets went on
+    /// meanwhile keeps its avoidance for the rest.
+    mutating func routesMoved(for h: Held) -> Bool {
         let table = routes()
-        var options: [NodeID?] = []
         for case .node(let destination) in h.pending.keys {
-            let route = table[destination]
-            options.append(route?.nextHop)
-            options.append(route?.alternative)
+            guard let before = h.avoidedOn[destination], before == RouteOptions(table[destination]) else { return true }
         }
-        return options
+        return false
     }
 
-    /// `h` came back from `peers`: it avoids them until `avoidUntil`, or until its routes change.
+    /// `h` came back from `peers`: it avoids them until `avoidUntil`, or until its routes move.
     mutating func avoid(_ peers: some Sequence<NodeID>, _ h: inout Held, now: MeshInstant) {
         h.avoid.formUnion(peers)
         h.avoidUntil = now + settings.failedHopHold
-        h.avoidedOn = routeOptions(of: h)
+        let table = routes()
+        h.avoidedOn = [:]
+        for case .node(let destination) in h.pending.keys { h.avoidedOn[destination] = RouteOptions(table[destination]) }
     }
 }
 
@@ -183,19 +185,30 @@ extension RoutingCore {
         var wasDurable = false
         /// Its age in the outbox.
         var sequence: UInt64 = 0
-        /// Peers not to hand it to (until `avoidUntil` or the graph changes): it came back from
+        /// Peers not to hand it to (until `avoidUntil` or its routes move): it came back from
         /// them, or came back here after being handed to them — a loop while route tables
         /// disagree. Without this a message can circle three or more nodes until the hop limit.
         var avoid: Set<NodeID> = []
         var avoidUntil = MeshInstant.zero
-        /// The routes (`RoutingCore.routeOptions`) it came back on: a graph change that leaves
-        /// them as they were does not lift the avoidance.
-        var avoidedOn: [NodeID?] = []
+        /// The routes of its node targets when it came back: a graph change that leaves them as
+        /// they were does not lift the avoidance (`RoutingCore.routesMoved`).
+        var avoidedOn: [NodeID: RouteOptions] = [:]
         /// Peers that handed this copy back while it was being handed to them: they let go of
         /// it, so a late ack of an earlier transmission from them proves nothing.
         var bouncedBy: Set<NodeID> = []
         /// Its expiry is in `homelessExpiry` (it waited for a subject's home once).
         var expiryWatched = false
+    }
+
+    /// The ways on a route offers: its next hop and alternative (nil: no route).
+    struct RouteOptions: Sendable, Equatable {
+        var nextHop: NodeID?
+        var alternative: NodeID?
+
+        init(_ route: Route?) {
+            nextHop = route?.nextHop
+            alternative = route?.alternative
+        }
     }
 
     struct Memory: Sendable {
