@@ -235,7 +235,7 @@ struct RoutingBenchCommand: AsyncParsableCommand {
             }
         }
 
-        report.findings += RoutingFindings(link: linkResults, core: corePhases, store: storeResult, forwarding: forwarding, latency: latency).lines()
+        report.findings += RoutingFindings(link: linkResults, core: corePhases, hop: hopPhases, store: storeResult, forwarding: forwarding, latency: latency).lines()
         print(report.table())
     }
 }
