@@ -146,8 +146,8 @@ public struct RoutingCore: Sendable {
     }
 
     /// Whether a node target `h` still waits for has other route options than when it came
-    /// back (or had none recorded then: a subject's home resolved since). Targets acked or
-    /// added since do not count by themselves: a fan-out message whose other targets went on
+    /// back, or had none recorded then (added since, or a subject's home resolved since).
+    /// Targets acked since do not count: a fan-out message whose other targets went on
     /// meanwhile keeps its avoidance for the rest.
     mutating func routesMoved(for h: Held) -> Bool {
         let table = routes()
