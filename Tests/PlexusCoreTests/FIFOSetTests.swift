@@ -38,6 +38,15 @@ import Testing
         #expect(memory[3] == "v3")
     }
 
+    /// The peers a message was handed to: each once, in order, the first kept inline.
+    @Test func handedToKeepsEachPeerOnce() {
+        var handed = RoutingCore.HandedTo()
+        #expect(handed.isEmpty && handed.set.isEmpty)
+        for peer: NodeID in ["b", "c", "b", "d", "c"] { handed.insert(peer) }
+        #expect(!handed.isEmpty)
+        #expect(handed.set == ["b", "c", "d"])
+    }
+
     /// `update` changes a remembered value in place without making it younger, and remembers a
     /// new key (evicting the oldest) exactly as the setter does.
     @Test func recentMemoryUpdateKeepsTheAgeOfWhatItChanges() {

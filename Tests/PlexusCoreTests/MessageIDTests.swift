@@ -18,6 +18,25 @@ struct MessageIDTests {
             #expect(MessageID(string: id.description.uppercased()) == id)
         }
     }
+
+    /// Equality and hashing read all 16 bytes (as two words): ids that differ in any one byte
+    /// are different keys, and equal ids hash alike.
+    @Test func everyByteCountsForEqualityAndHashing() {
+        let base = [UInt8](repeating: 0x5A, count: 16)
+        func id(_ bytes: [UInt8]) -> MessageID {
+            MessageID(UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+                                  bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15])))
+        }
+        var seen: Set<MessageID> = [id(base)]
+        for i in 0..<16 {
+            var bytes = base
+            bytes[i] ^= 0x01
+            #expect(id(bytes) != id(base), "byte \(i)")
+            seen.insert(id(bytes))
+        }
+        #expect(seen.count == 17)
+        #expect(id(base) == id(base) && id(base).hashValue == id(base).hashValue)
+    }
 }
 
 @Suite("Hex")
