@@ -145,12 +145,12 @@ struct RoutingHopBench: Sendable {
         }
 
         private mutating func fireTimers() {
-            let t = now
-            let dueAtOrigin = originTimers.filter { $0.at <= t }
-            let dueAtReceiver = receiverTimers.filter { $0.at <= t }
+            let due = now
+            let dueAtOrigin = originTimers.filter { $0.at <= due }
+            let dueAtReceiver = receiverTimers.filter { $0.at <= due }
             guard !dueAtOrigin.isEmpty || !dueAtReceiver.isEmpty else { return }
-            originTimers.removeAll { $0.at <= t }
-            receiverTimers.removeAll { $0.at <= t }
+            originTimers.removeAll { $0.at <= due }
+            receiverTimers.removeAll { $0.at <= due }
             timersFired += dueAtOrigin.count + dueAtReceiver.count
             for t in dueAtOrigin {
                 let watch = Stopwatch()
