@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import PlexusCore
+import PlexusTestSupport
 import Testing
 
 /// Store-and-forward between real node processes over mutual TLS: five nodes in a chain
@@ -214,20 +215,6 @@ import Testing
         process.waitUntilExit()
     }
 
-    /// A port nothing listens on right now (the kernel's pick for port 0).
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw TestFailure("socket() failed") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw TestFailure("bind() failed") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
+    /// A port for a node (`FreePort`: outside the ephemeral range, never handed out twice).
+    static func freePort() throws -> Int { try FreePort.next() }
 }

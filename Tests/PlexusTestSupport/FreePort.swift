@@ -3,24 +3,62 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Foundation
+import Synchronization
 
 /// Loopback ports for test servers.
+///
+/// Why not the kernel's pick for port 0: that comes from the ephemeral range, the same range the
+/// kernel takes the local port of every outgoing connection from. With a hundred tests running at
+/// once, a client socket (or another test's port-0 pick) can hold the port between the moment it
+/// is chosen and the moment the server binds it, and the server dies with "Address already in
+/// use" (it did, once, in CI). So ports come from below the ephemeral range, each handed out once
+/// per test process, starting at an offset derived from the process id so that two test processes
+/// rarely walk the same ports, and a port is only handed out when it can be bound right now.
 public enum FreePort {
-    /// A port the kernel just handed out for 127.0.0.1 (free unless someone races for it).
+    private static let cursor = Mutex<Int?>(nil)
+
+    /// A port outside the ephemeral range that nothing had bound a moment ago and that this
+    /// process has not handed out before.
     public static func next() throws -> Int {
+        let window = portWindow()
+        let span = window.upperBound - window.lowerBound
+        return try cursor.withLock { cursor in
+            var offset = cursor ?? Int(getpid()) &* 7919 % span
+            for _ in 0..<span {
+                let port = window.lowerBound + offset % span
+                offset += 1
+                if canBind(port: port) {
+                    cursor = offset
+                    return port
+                }
+            }
+            throw ServerProcess.Failure("no bindable loopback port in \(window)")
+        }
+    }
+
+    /// The ports below the kernel's ephemeral range (`ip_local_port_range`), above the well-known
+    /// and commonly configured ones; above the range when there is too little room below it.
+    public static func portWindow() -> Range<Int> {
+        var low = 32768, high = 60999
+        if let text = try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8) {
+            let numbers = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).compactMap { Int($0) }
+            if numbers.count == 2 { (low, high) = (numbers[0], numbers[1]) }
+        }
+        if low - 20000 >= 4096 { return 20000..<low }
+        return (high + 1)..<65536
+    }
+
+    /// Whether 127.0.0.1:`port` can be bound at this moment (without SO_REUSEADDR, so a port
+    /// with connections still in TIME_WAIT counts as taken).
+    static func canBind(port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw ServerProcess.Failure("socket() failed") }
+        guard fd >= 0 else { return false }
         defer { close(fd) }
-        var address = loopback(port: 0)
-        let bound = withUnsafePointer(to: &address) {
+        var address = loopback(port: port)
+        return withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0 else { throw ServerProcess.Failure("bind() failed") }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
+        } == 0
     }
 
     /// Whether something accepts TCP connections on 127.0.0.1:`port`.
