@@ -209,6 +209,8 @@ extension MeshDriver {
                     guard phase != .stopped else { return }
                     forward { routing, now in routing.timerFired(timer, now: now) }
                 }
+            case .checkPeer(let node):
+                drive { core, now, rng in core.probeNow(node, now: now, rng: &rng) }
             }
         }
         for link in touched.values { link.flush() }

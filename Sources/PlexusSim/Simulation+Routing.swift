@@ -106,6 +106,9 @@ extension Simulation {
                 nodes[i].durable.release(id)
             case .schedule(let timer, let after):
                 queue.push(.routingTimer(node: i, life: nodes[i].life, timer), at: now + nodes[i].trueDelay(after))
+            case .checkPeer(let peer):
+                let out = nodes[i].core!.probeNow(peer, now: nodes[i].localNow(now), rng: &rngs[i])
+                carryOut(out, for: i)
             }
         }
         for batch in ackBatches { sendAcks(batch.acks, from: i, to: batch.to) }

@@ -174,7 +174,7 @@ struct RoutingHopBench: Sendable {
                 case .deliver: delivered += 1
                 case .schedule(let timer, let after):
                     if atReceiver { receiverTimers.append((now + after, timer)) } else { originTimers.append((now + after, timer)) }
-                case .released, .deadLetter: break
+                case .released, .deadLetter, .checkPeer: break
                 }
             }
         }

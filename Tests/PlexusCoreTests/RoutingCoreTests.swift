@@ -100,6 +100,8 @@ private let chainLinks: [(NodeID, NodeID)] = [("a", "b"), ("b", "c"), ("c", "d")
         // No ack from d: after the timeout b hands the message to c (its alternative).
         mesh.advance(.seconds(2))
         #expect(mesh.wire.last?.to == "c")
+        // ... and asks the membership protocol to probe the silent d now, once.
+        #expect(mesh.peersChecked.map { "\($0.0)→\($0.1)" } == ["b→d"])
         mesh.down.remove("d")
         mesh.deliverAll()
         #expect(mesh.delivered["e"] == [mid(4)])
@@ -294,6 +296,8 @@ private let chainLinks: [(NodeID, NodeID)] = [("a", "b"), ("b", "c"), ("c", "d")
         }
         #expect(mesh.delivered["b"]?.count == 10)
         #expect(mesh.cores["a"]!.heldCount == 0)
+        // b was slow, never silent: nobody was asked to probe it.
+        #expect(mesh.peersChecked.isEmpty)
     }
 
     /// A peer that handed a copy back has let go of it: the late ack of an earlier

@@ -12,6 +12,8 @@ struct RoutingTestMesh {
     var wire: [(from: NodeID, to: NodeID, frame: PeerFrame)] = []
     var delivered: [NodeID: [MessageID]] = [:]
     var deadLetters: [(NodeID, MessageID, String)] = []
+    /// (node, peer) for every `checkPeer`: a next hop that went silent was reported for probing.
+    var peersChecked: [(NodeID, NodeID)] = []
     var down: Set<NodeID> = []
     var timers: [NodeID: [(MeshInstant, RoutingTimer)]] = [:]
 
@@ -69,6 +71,7 @@ struct RoutingTestMesh {
             case .released: break
             case .deadLetter(let id, _, let reason): deadLetters.append((node, id, reason))
             case .schedule(let timer, let after): timers[node, default: []].append((now + after, timer))
+            case .checkPeer(let peer): peersChecked.append((node, peer))
             }
         }
     }

@@ -212,6 +212,14 @@ public struct MeshCore: Sendable {
     /// The link to `node` broke (the peer's process died and its kernel reset the connection, or
     /// the network dropped it): probe it now rather than when its turn comes.
     public mutating func linkDown(_ node: NodeID, now: MeshInstant, rng: inout some RandomNumberGenerator) -> [MeshDirective] {
+        probeNow(node, now: now, rng: &rng)
+    }
+
+    /// Something outside the protocol saw `node` go quiet (its link broke, or it stopped
+    /// acknowledging forwarded data): probe it out of turn, unless a probe of it is running.
+    /// An ordinary SWIM probe — direct ping, then indirect ones — so only a node that answers
+    /// neither is suspected; the outside evidence only moves the probe earlier.
+    public mutating func probeNow(_ node: NodeID, now: MeshInstant, rng: inout some RandomNumberGenerator) -> [MeshDirective] {
         guard started, let m = members[node], m.isActive, !probes.values.contains(where: { $0.target == node }) else { return [] }
         return startProbe(of: node, now: now, rng: &rng, outOfBand: true)
     }

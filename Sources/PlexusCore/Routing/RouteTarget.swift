@@ -40,6 +40,11 @@ public enum ForwardDirective: Sendable, Equatable {
     /// dead letter with the reason and drop the message from the outbox.
     case deadLetter(MessageID, targets: [RouteTarget], reason: String)
     case schedule(RoutingTimer, after: Duration)
+    /// A next hop stopped acknowledging data while messages were outstanding, and they were
+    /// failed over: ask the membership protocol to probe it now (`MeshCore.probeNow`). Its
+    /// turn in SWIM's round robin can be seconds away, and until it is suspected every other
+    /// node still routes through it. The probe's own rules decide; silence alone suspects no one.
+    case checkPeer(NodeID)
 }
 
 public enum RoutingTimer: Sendable, Hashable {

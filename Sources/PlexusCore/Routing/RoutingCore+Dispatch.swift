@@ -6,6 +6,7 @@ extension RoutingCore {
     public mutating func timerFired(_ timer: RoutingTimer, now: MeshInstant) -> [ForwardDirective] {
         guard case .retry(let token) = timer, token == retryToken else { return [] }
         retryAt = nil
+        var silent: [ForwardDirective] = []
         while let d = deadlines.min, d.at <= now {
             _ = deadlines.popMin()
             guard let flight = flights.removeValue(forKey: d.sequence) else { continue }
@@ -17,6 +18,7 @@ extension RoutingCore {
             // failed over, so a busy next hop is not buried in copies on every path at once.
             if let since = silentSince[flight.hop], now - since >= failAfter(flight.hop) {
                 failHop(flight.hop, now: now)
+                silent.append(.checkPeer(flight.hop))
                 requeue(flight, transmission: d.sequence, now: now, immediately: true)
             } else {
                 narrowWindow(flight.hop, now: now)
@@ -39,7 +41,7 @@ extension RoutingCore {
         // hop every tick re-queued them all, one by one, behind the window again. A hop that
         // stays silent is failed (`failHop`), and then all of it goes to the alternative.
         for hop in windowWaiting.keys.sorted() { fillWindow(of: hop) }
-        return dispatch(now: now)
+        return silent + dispatch(now: now)
     }
 
     /// Messages waiting for `hop`'s window go on, oldest first, as far as it has room. (Taken
