@@ -187,6 +187,7 @@ extension MeshDriver {
         // Handed to the sink once per call: a batch of acks releases (or a batch of commits
         // delivers) hundreds of messages, and each sink call takes locks and may wake the store.
         var deliveries: [MessageID] = [], releases: [MessageID] = []
+        var silentPeers: [NodeID] = []
         defer {
             if !deliveries.isEmpty { forwardingSink?.deliver(deliveries) }
             if !releases.isEmpty { forwardingSink?.released(releases) }
@@ -210,10 +211,15 @@ extension MeshDriver {
                     forward { routing, now in routing.timerFired(timer, now: now) }
                 }
             case .checkPeer(let node):
-                drive { core, now, rng in core.probeNow(node, now: now, rng: &rng) }
+                silentPeers.append(node)
             }
         }
         for link in touched.values { link.flush() }
+        // After the data is on its way, and outside the loop above: a probe's send can close a
+        // link, and a closed link feeds routing again (`linkClosed`).
+        if phase == .running {
+            for node in silentPeers { drive { core, now, rng in core.probeNow(node, now: now, rng: &rng) } }
+        }
     }
 
     /// Acks go out in one frame per peer per event-loop turn.

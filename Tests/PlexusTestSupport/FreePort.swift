@@ -12,7 +12,7 @@ import Synchronization
 /// kernel takes the local port of every outgoing connection from. With a hundred tests running at
 /// once, a client socket (or another test's port-0 pick) can hold the port between the moment it
 /// is chosen and the moment the server binds it, and the server dies with "Address already in
-/// use" (it did, once, in CI). So ports come from below the ephemeral range, each handed out once
+/// use" (it did, once, in CI). So ports come from outside the ephemeral range (`portWindow`), each handed out once
 /// per test process, starting at an offset derived from the process id so that two test processes
 /// rarely walk the same ports, and a port is only handed out when it can be bound right now.
 public enum FreePort {
@@ -37,16 +37,20 @@ public enum FreePort {
         }
     }
 
-    /// The ports below the kernel's ephemeral range (`ip_local_port_range`), above the well-known
-    /// and commonly configured ones; above the range when there is too little room below it.
+    /// The larger of the gaps beside the kernel's ephemeral range (`ip_local_port_range`):
+    /// below it (above the well-known and commonly configured ports, from 10000) or above it.
+    /// Never empty: with no room on either side (a range tuned to 1024–65535) it falls back to
+    /// 20000–30000, where the old race returns but nothing traps.
     public static func portWindow() -> Range<Int> {
         var low = 32768, high = 60999
         if let text = try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8) {
-            let numbers = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).compactMap { Int($0) }
-            if numbers.count == 2 { (low, high) = (numbers[0], numbers[1]) }
+            let numbers = text.split(whereSeparator: \.isWhitespace).compactMap { Int($0) }
+            if numbers.count == 2, numbers[0] <= numbers[1] { (low, high) = (numbers[0], numbers[1]) }
         }
-        if low - 20000 >= 4096 { return 20000..<low }
-        return (high + 1)..<65536
+        let below = 10000..<max(10000, low)
+        let above = min(65536, high + 1)..<65536
+        let larger = below.count >= above.count ? below : above
+        return larger.count >= 1024 ? larger : 20000..<30000
     }
 
     /// Whether 127.0.0.1:`port` can be bound at this moment (without SO_REUSEADDR, so a port
