@@ -26,6 +26,9 @@ struct RoutingMetrics {
         var eligible = false
         /// On a path through a relay that crashed, in flight or sent during the failover.
         var failover = false
+        /// The crashed relays it failed over around: recipients there are not counted in its
+        /// failover latency (they get it after their restart, over no alternative path).
+        var failoverAround: [Int] = []
 
         var fullyDelivered: Bool { recipients.allSatisfy { $0.firstDelivery != nil } }
         /// When the last recipient got it (creation for a message nobody had interest in).
@@ -87,6 +90,8 @@ struct RoutingMetrics {
     var eligiblePending: [Int] = []
     /// Relay crashes whose failover window is open: messages routed through them count.
     var failoverWindows: [(node: Int, until: Int64)] = []
+    /// The most nodes a delivered copy crossed (the margin below `hopLimit`).
+    var hopsMax = 0
 
     /// Per topology change: how long until the tables agreed, what changed, and when.
     var agreementSamples: [(seconds: Double, change: String, at: Int64, lastDisagreement: String?)] = []
@@ -121,6 +126,7 @@ struct RoutingMetrics {
             if messages[m].recipients[r].firstDelivery == nil { messages[m].recipients[r].firstDelivery = now }
         }
         if hit, messages[m].directed, messages[m].hops == nil { messages[m].hops = hops }
+        if hit { hopsMax = max(hopsMax, hops) }
         if !hit { misdeliveries += 1 }
     }
 

@@ -223,6 +223,7 @@ extension Simulation {
             guard m < routingMetrics.messages.count, !routingMetrics.messages[m].fullyDelivered,
                   !routingMetrics.messages[m].recipients.contains(where: { $0.node == x }) else { continue }
             routingMetrics.messages[m].failover = true
+            routingMetrics.messages[m].failoverAround.append(x)
         }
         routingMetrics.outstanding[x] = nil
         routingMetrics.failoverWindows.append((x, now + RoutingMetrics.failoverWindow))

@@ -14,9 +14,16 @@ extension Simulation {
         let directed = r.messages.filter { $0.directed && $0.hops != nil }
         let hops = directed.reduce(0) { $0 + $1.hops! }
         let frames = directed.reduce(0) { $0 + $1.frames }
-        // Failover: delivery latency of every message caught by a relay crash; one never
-        // delivered counts as waiting until the end.
-        let failover = r.messages.filter(\.failover).map { m in Double((m.lastDelivery ?? end) - m.created) / 1e9 }
+        // Failover: delivery latency of every message caught by a relay crash, to its
+        // recipients other than the crashed relays (a topic message for the relay itself waits
+        // for its restart, over no alternative path); one never delivered counts as waiting
+        // until the end.
+        let failover = r.messages.filter(\.failover).compactMap { m -> Double? in
+            let others = m.recipients.filter { !m.failoverAround.contains($0.node) }
+            guard !others.isEmpty else { return nil }
+            let last = others.contains { $0.firstDelivery == nil } ? end : others.compactMap(\.firstDelivery).max()!
+            return Double(last - m.created) / 1e9
+        }
         let agreement = r.agreementSamples.map(\.seconds) + r.agreementPending.map { Double(end - $0.at) / 1e9 }
         var retransmissions = r.retransmissions, timeouts = r.timeouts
         for node in nodes {
@@ -44,6 +51,7 @@ extension Simulation {
             ("within_2s_eligible", Double(eligible.count)),
             ("delivered_within_2s_ratio", eligible.isEmpty ? 1 : Double(onTime.count) / Double(eligible.count)),
             ("transmissions_per_hop", hops > 0 ? Double(frames) / Double(hops) : 0),
+            ("hops_max", Double(r.hopsMax)),
             ("directed_hops_mean", directed.isEmpty ? 0 : Double(hops) / Double(directed.count)),
             ("failover_messages", Double(failover.count)),
             ("failover_p99_seconds", percentile(failover, 0.99)),

@@ -58,6 +58,7 @@ extension Simulation {
         routingMetrics.messages.append(message)
         if !relays.isEmpty, message.recipients.contains(where: { !relays.contains($0.node) && routeRuns(from: origin, to: $0.node, through: relays) }) {
             routingMetrics.messages[m].failover = true
+            routingMetrics.messages[m].failoverAround = relays
         }
         if routingMetrics.tracing == m { traceStep(origin, "originates it for \(targets.map(\.description))\(deliverHere ? " and itself" : "")") }
         write(id, at: origin, role: role, payload: payload, hopCount: 0, targets: targets)

@@ -201,6 +201,18 @@ private let chainLinks: [(NodeID, NodeID)] = [("a", "b"), ("b", "c"), ("c", "d")
         #expect(mesh.cores["b"]!.heldCount == 0)
     }
 
+    /// By default a copy that has crossed 16 nodes (the old limit) still goes on: transient
+    /// loops while a partition is being detected took 17–20 hops in `routing-partition` seeds
+    /// of the sweep, and at 16 two of 120 seeds dead-lettered an acknowledged message.
+    @Test func aCopyPastSixteenHopsStillGoesOnByDefault() {
+        var mesh = RoutingTestMesh(chain, links: chainLinks, subjects: ["e": ["agent-b"]])
+        let frame = DataFrame(id: mid(14), transmission: 1, hopCount: 20, targets: ["e"], payload: Array("m".utf8))
+        let (admission, _) = mesh.cores["d"]!.receive(frame, from: "b", now: mesh.now)
+        #expect(admission == .accepted(role: .relay, deliverHere: false, targets: [.node("e")]))
+        let over = DataFrame(id: mid(15), transmission: 2, hopCount: UInt8(RoutingSettings().hopLimit), targets: ["e"], payload: Array("m".utf8))
+        if case .refused = mesh.cores["d"]!.receive(over, from: "b", now: mesh.now).0 {} else { Issue.record("a copy at the hop limit was taken") }
+    }
+
     /// Over the hop limit at a recipient: delivered there all the same (only onward targets stop).
     @Test func overTheHopLimitAtARecipientIsStillDelivered() {
         var settings = RoutingSettings()
