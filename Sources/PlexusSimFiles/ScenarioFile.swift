@@ -60,7 +60,7 @@ import Yams
 ///   interest: [{patterns: ["orders.>"], nodes: {count: 5}}]
 ///   fsync: 2ms          # log write before `persisted`; default 2ms
 ///   payload_bytes: 256  # default 256
-///   settings: {min_ack_timeout: 250ms, max_ack_timeout: 5s, hop_limit: 16}   # RoutingSettings, snake_case
+///   settings: {min_ack_timeout: 250ms, max_ack_timeout: 5s, hop_limit: 32}   # RoutingSettings, snake_case
 /// assertions:           # list of "metric op number" strings; op one of <= < >= > ==;
 ///                       # numbers may carry s/ms units (converted to seconds)
 ///   - converged == 1

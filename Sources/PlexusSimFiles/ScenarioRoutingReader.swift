@@ -176,6 +176,8 @@ struct ScenarioRoutingReader {
             guard value >= 1 else { throw mapping.error(key, "must be at least 1, got \(value)") }
             settings[keyPath: field] = value
         }
+        // A frame's hop count is one byte: a limit above 255 would never be reached.
+        if settings.hopLimit > 255 { throw mapping.error("hop_limit", "must be at most 255 (a frame's hop count is one byte), got \(settings.hopLimit)") }
         if let loss = try mapping.fraction("max_usable_loss") { settings.maxUsableLoss = loss }
         if settings.minAckTimeout > settings.maxAckTimeout {
             throw mapping.error("min_ack_timeout", "must not exceed max_ack_timeout (\(settings.maxAckTimeout))")

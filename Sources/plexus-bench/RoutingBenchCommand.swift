@@ -67,10 +67,10 @@ struct RoutingBenchCommand: AsyncParsableCommand {
     @Flag(help: "Skip the raw link measurement.")
     var skipLink = false
 
-    @Option(help: "Only these sections, comma-separated: core,link,forwarding,latency,nats.")
+    @Option(help: "Only these sections, comma-separated: core,link,forwarding,latency,nats,jetstream.")
     var only: String?
 
-    static let sectionNames = ["core", "link", "forwarding", "latency", "nats"]
+    static let sectionNames = ["core", "link", "forwarding", "latency", "nats", "jetstream"]
 
     var selected: [String] {
         only.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? Self.sectionNames
@@ -112,7 +112,7 @@ struct RoutingBenchCommand: AsyncParsableCommand {
     private func measure(group: MultiThreadedEventLoopGroup) async throws {
         let binary = try plexus ?? IdleRSSBench.plexusBinary()
         guard FileManager.default.isExecutableFile(atPath: binary) else { throw BenchError("\(binary) is not an executable") }
-        let sections = selected.filter { !(skipNats && $0 == "nats") && !(skipLink && $0 == "link") }
+        let sections = selected.filter { !(skipNats && ($0 == "nats" || $0 == "jetstream")) && !(skipLink && $0 == "link") }
         let message = RoutingMessage(payloadBytes: payloadBytes)
         let progress: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
         progress("machine info (load average \(MachineInfo.loadAverage()))")
@@ -232,6 +232,25 @@ struct RoutingBenchCommand: AsyncParsableCommand {
                 }
             } else {
                 report.failures.append((RoutingReport.natsSection, "nats-server not found on PATH (apt-get install -y nats-server, or --nats-server PATH)"))
+            }
+        }
+
+        if sections.contains("jetstream") {
+            if let natsBinary = natsServer ?? ChildProcess.which("nats-server") {
+                progress("JetStream reference: acknowledged publishes into a file-stored stream")
+                var bench = JetStreamBench(binary: natsBinary)
+                bench.payloadBytes = envelope.count
+                bench.progress = progress
+                do {
+                    let result = try await bench.run()
+                    report.add(jetStream: result, bench: bench)
+                    progress("  \(BenchFigure.format(result.messagesPerSecond)) msgs/s acknowledged")
+                } catch {
+                    report.failures.append((RoutingReport.jetStreamSection, "\(error)"))
+                    progress("  FAILED: \(error)")
+                }
+            } else {
+                report.failures.append((RoutingReport.jetStreamSection, "nats-server not found on PATH (apt-get install -y nats-server, or --nats-server PATH)"))
             }
         }
 

@@ -16,6 +16,7 @@ struct RoutingReport: Sendable {
     static let forwardingSection = "2. Forwarding n1 → n2 over mTLS (agent session on n2)"
     static let latencySection = "3. Latency n1 → n2 → n3 (two forwarding hops, agent session on n3)"
     static let natsSection = "4. NATS reference, same run (leaf nodes A → hub B → C)"
+    static let jetStreamSection = "5. JetStream reference, same run (one server, file storage, each publish acknowledged)"
 
     mutating func add(link results: [RoutingLinkBench.Result]) {
         for r in results {
@@ -112,6 +113,15 @@ struct RoutingReport: Sendable {
 
     mutating func add(nats: NATSClusterFigures) {
         figures += nats.figures(section: Self.natsSection)
+    }
+
+    mutating func add(jetStream r: JetStreamBench.Result, bench: JetStreamBench) {
+        let cpu = r.serverCPUSeconds.map { String(format: "; nats-server CPU %.1f µs per message", $0 / Double(max(r.messages, 1)) * 1e6) } ?? ""
+        figures.append(BenchFigure(
+            Self.jetStreamSection, "acknowledged publishes, \(r.payloadBytes)-byte messages (the envelope's wire size)", r.messagesPerSecond, "msgs/s",
+            note: "nats-server \(r.version), one client, at most \(bench.window) unacknowledged, \(r.messages) in \(BenchFigure.format(r.seconds)) s"
+                + (r.errors > 0 ? ", \(r.errors) errors (first: \(r.firstError ?? "?"))" : "") + cpu
+                + "; acked once in the file store, which nats-server fsyncs every 2 min by default (Plexus: an fsync per group commit before the ack)"))
     }
 
     static func range(_ rates: [Double]) -> String {

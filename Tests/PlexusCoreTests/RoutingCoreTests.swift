@@ -202,8 +202,9 @@ private let chainLinks: [(NodeID, NodeID)] = [("a", "b"), ("b", "c"), ("c", "d")
     }
 
     /// By default a copy that has crossed 16 nodes (the old limit) still goes on: transient
-    /// loops while a partition is being detected took 17–20 hops in `routing-partition` seeds
-    /// of the sweep, and at 16 two of 120 seeds dead-lettered an acknowledged message.
+    /// loops while views disagree (a partition being detected, link health spreading after the
+    /// heal) took up to 20 hops in the `routing-partition` sweep, and at 16 two of 120 seeds
+    /// dead-lettered an acknowledged message.
     @Test func aCopyPastSixteenHopsStillGoesOnByDefault() {
         var mesh = RoutingTestMesh(chain, links: chainLinks, subjects: ["e": ["agent-b"]])
         let frame = DataFrame(id: mid(14), transmission: 1, hopCount: 20, targets: ["e"], payload: Array("m".utf8))

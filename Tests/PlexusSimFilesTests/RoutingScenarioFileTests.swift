@@ -157,5 +157,8 @@ import Testing
         let error = try rejection("routing:\n  settings: {min_ack_timeout: 3s, max_ack_timeout: 1s}\n")
         #expect(error.key == "routing.settings.min_ack_timeout")
         #expect(try rejection("routing:\n  settings: {hop_limt: 3}\n").message.contains("unknown key"))
+        let tooHigh = try rejection("routing:\n  settings: {hop_limit: 256}\n")
+        #expect(tooHigh.key == "routing.settings.hop_limit")
+        #expect(tooHigh.message.contains("255"))
     }
 }
