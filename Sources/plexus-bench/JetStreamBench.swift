@@ -28,7 +28,7 @@ struct JetStreamBench: Sendable {
 
     var binary: String
     var payloadBytes = 665
-    var messages = 200_000
+    var messages = 1_000_000
     /// Published and not yet acknowledged, at most (the JetStream clients' async-publish window
     /// works the same way).
     var window = 4_000
@@ -58,18 +58,24 @@ struct JetStreamBench: Sendable {
         MeshBenchReaper.register(server.pid)
         defer { server.terminate(signal: SIGKILL) }
         try await server.waitForOutput(containing: "Server is ready", timeout: .seconds(15))
-        progress("nats-server \(version) with JetStream (file storage) on port \(port)")
+        progress("\(version) with JetStream (file storage) on port \(port)")
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let tally = JetStreamAckTally()
+        let client: NATSBenchClient
         do {
-            let client = try await NATSBenchClient.connect(port: port, name: "bench-js", on: group.next()) { tally.receive($0) }
-            defer { Task { await client.close() } }
+            client = try await NATSBenchClient.connect(port: port, name: "bench-js", on: group.next()) { tally.receive($0) }
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        do {
             let result = try await measure(client: client, tally: tally, serverPID: server.pid, version: version)
             await client.close()
             try? await group.shutdownGracefully()
             return result
         } catch {
+            await client.close()
             try? await group.shutdownGracefully()
             throw error
         }

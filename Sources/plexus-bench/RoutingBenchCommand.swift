@@ -249,6 +249,17 @@ struct RoutingBenchCommand: AsyncParsableCommand {
                     report.failures.append((RoutingReport.jetStreamSection, "\(error)"))
                     progress("  FAILED: \(error)")
                 }
+                progress("the store alone with synchronous normal (JetStream's ack: written, not fsynced)")
+                var store = RoutingStoreBench(message: message)
+                store.synchronous = .normal
+                do {
+                    let result = try await store.run()
+                    report.add(storeNormal: result, bench: store)
+                    progress("  \(BenchFigure.format(result.messagesPerSecond)) msgs/s")
+                } catch {
+                    report.failures.append((RoutingReport.jetStreamSection + " (store alone, normal)", "\(error)"))
+                    progress("  FAILED: \(error)")
+                }
             } else {
                 report.failures.append((RoutingReport.jetStreamSection, "nats-server not found on PATH (apt-get install -y nats-server, or --nats-server PATH)"))
             }

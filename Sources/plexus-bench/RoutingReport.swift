@@ -115,11 +115,18 @@ struct RoutingReport: Sendable {
         figures += nats.figures(section: Self.natsSection)
     }
 
+    mutating func add(storeNormal r: RoutingStoreBench.Result, bench: RoutingStoreBench) {
+        figures.append(BenchFigure(
+            Self.jetStreamSection, "Plexus's store alone, synchronous normal (written, not fsynced: JetStream's ack)", r.messagesPerSecond, "msgs/s",
+            note: "SQLiteMessageStore in this process, \(bench.appenders) appenders × \(bench.batch) records per append, "
+                + "\(String(format: "%.1f", r.seconds)) s: a hop's log + outbox rows, as in section 1 but without the fsync"))
+    }
+
     mutating func add(jetStream r: JetStreamBench.Result, bench: JetStreamBench) {
         let cpu = r.serverCPUSeconds.map { String(format: "; nats-server CPU %.1f µs per message", $0 / Double(max(r.messages, 1)) * 1e6) } ?? ""
         figures.append(BenchFigure(
             Self.jetStreamSection, "acknowledged publishes, \(r.payloadBytes)-byte messages (the envelope's wire size)", r.messagesPerSecond, "msgs/s",
-            note: "nats-server \(r.version), one client, at most \(bench.window) unacknowledged, \(r.messages) in \(BenchFigure.format(r.seconds)) s"
+            note: "\(r.version), one client, at most \(bench.window) unacknowledged, \(r.messages) in \(BenchFigure.format(r.seconds)) s"
                 + (r.errors > 0 ? ", \(r.errors) errors (first: \(r.firstError ?? "?"))" : "") + cpu
                 + "; acked once in the file store, which nats-server fsyncs every 2 min by default (Plexus: an fsync per group commit before the ack)"))
     }

@@ -15,6 +15,8 @@ struct RoutingStoreBench: Sendable {
     var seconds: Double = 5
     var appenders = 4
     var batch = 200
+    /// `.normal` is measured beside JetStream, whose ack means the same (written, not fsynced).
+    var synchronous: SQLiteStoreOptions.Synchronous = .full
 
     struct Result: Sendable {
         var messages: Int
@@ -27,7 +29,9 @@ struct RoutingStoreBench: Sendable {
         defer { directory.remove() }
         var quiet = Logger(label: "plexus.bench.store")
         quiet.logLevel = .warning
-        let store = try await SQLiteMessageStore.open(path: directory.file("log.sqlite"), logger: quiet)
+        var options = SQLiteStoreOptions()
+        options.synchronous = synchronous
+        let store = try await SQLiteMessageStore.open(path: directory.file("log.sqlite"), options: options, logger: quiet)
         let template = try sampleEnvelope()
         let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
         let watch = Stopwatch()
