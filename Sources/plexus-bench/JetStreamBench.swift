@@ -87,7 +87,7 @@ struct JetStreamBench: Sendable {
         // the first message.
         let create = #"{"name":"BENCH","subjects":["\#(Self.subject)"],"storage":"file","retention":"limits","discard":"old"}"#
         var request = ByteBuffer()
-        Self.encodePublish(subject: "$JS.API.STREAM.CREATE.BENCH", reply: Self.ackSubject, payload: Array(create.utf8), into: &request)
+        NATSBenchClient.encodePublish(subject: "$JS.API.STREAM.CREATE.BENCH", reply: Self.ackSubject, payload: Array(create.utf8), into: &request)
         client.write(request)
         try await client.flush()
         let created = try await tally.waitFor(1, timeout: .seconds(10))
@@ -95,7 +95,7 @@ struct JetStreamBench: Sendable {
         tally.reset()
 
         var one = ByteBuffer()
-        Self.encodePublish(subject: Self.subject, reply: Self.ackSubject, payload: [UInt8](repeating: UInt8(ascii: "j"), count: payloadBytes), into: &one)
+        NATSBenchClient.encodePublish(subject: Self.subject, reply: Self.ackSubject, payload: [UInt8](repeating: UInt8(ascii: "j"), count: payloadBytes), into: &one)
         let message = Array(one.readableBytesView)
         let batch = max(1, min(window / 4, 64 * 1024 / message.count))
         let cpuBefore = ProcStat.cpuSeconds(serverPID)
@@ -117,13 +117,6 @@ struct JetStreamBench: Sendable {
         let cpu: Double? = if let cpuBefore, let cpuAfter { cpuAfter - cpuBefore } else { nil }
         return Result(version: version, messages: done.acked, payloadBytes: payloadBytes, seconds: seconds, errors: done.errors,
                       firstError: done.firstError, serverCPUSeconds: cpu)
-    }
-
-    /// Appends `PUB subject reply size\r\npayload\r\n` to `buffer`.
-    static func encodePublish(subject: String, reply: String, payload: some Collection<UInt8>, into buffer: inout ByteBuffer) {
-        buffer.writeString("PUB \(subject) \(reply) \(payload.count)\r\n")
-        buffer.writeBytes(payload)
-        buffer.writeStaticString("\r\n")
     }
 }
 

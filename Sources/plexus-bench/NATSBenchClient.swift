@@ -320,9 +320,9 @@ final class NATSBenchClient: Sendable {
         try? await channel.close()
     }
 
-    /// Appends `PUB subject size\r\npayload\r\n` to `buffer`.
-    static func encodePublish(subject: String, payload: some Collection<UInt8>, into buffer: inout ByteBuffer) {
-        buffer.writeString("PUB \(subject) \(payload.count)\r\n")
+    /// Appends `PUB subject [reply] size\r\npayload\r\n` to `buffer`.
+    static func encodePublish(subject: String, reply: String? = nil, payload: some Collection<UInt8>, into buffer: inout ByteBuffer) {
+        buffer.writeString("PUB \(subject) \(reply.map { $0 + " " } ?? "")\(payload.count)\r\n")
         buffer.writeBytes(payload)
         buffer.writeStaticString("\r\n")
     }
