@@ -54,7 +54,8 @@ extension Simulation {
             message.eligible = true
             routingMetrics.eligiblePending.append(m)
         }
-        let relays = routingMetrics.failoverWindows.filter { $0.until > now }.map(\.node)
+        // A relay back up within the window is a relay again: routing through it is no failover.
+        let relays = routingMetrics.failoverWindows.filter { $0.until > now && !nodes[$0.node].isRunning }.map(\.node)
         routingMetrics.messages.append(message)
         if !relays.isEmpty, message.recipients.contains(where: { !relays.contains($0.node) && routeRuns(from: origin, to: $0.node, through: relays) }) {
             routingMetrics.messages[m].failover = true
