@@ -27,17 +27,26 @@ final class SQLiteBatchWriter: @unchecked Sendable {
     private var deleteInbox: OpaquePointer?
     let path: String
     let threadPool: NIOThreadPool
+    /// Frames in the WAL after the last commit, written by SQLite's WAL hook (a C callback, so
+    /// it gets a pointer, not `self`); -1 until a commit writes to the WAL.
+    private let walFramesSlot = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+    /// The writer checkpoints by itself once the WAL holds this many frames (the backstop that
+    /// `wal_autocheckpoint` was: registering the WAL hook replaces SQLite's own).
+    let autocheckpointFrames: Int
 
-    /// Rows one transaction produced: per append call, per record; plus what the WAL grew by.
+    /// Rows one transaction produced: per append call, per record; plus the WAL's size after it.
     struct Committed: Sendable {
         var outcomes: [[AppendOutcome]]
         var nextSeq: Int64
-        var walBytes: Int
+        /// Frames (pages) in the WAL after this commit: what paces background checkpoints.
+        var walFrames: Int
     }
 
-    init(path: String, pragmas: [String], threadPool: NIOThreadPool = .singleton) throws {
+    init(path: String, pragmas: [String], autocheckpointFrames: Int, threadPool: NIOThreadPool = .singleton) throws {
         self.path = path
         self.threadPool = threadPool
+        self.autocheckpointFrames = autocheckpointFrames
+        walFramesSlot.initialize(to: -1)
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_EXRESCODE
         guard sqlite_nio_sqlite3_open_v2(path, &db, flags, nil) == SQLITE_OK else {
             let message = db.map { String(cString: sqlite_nio_sqlite3_errmsg($0)) } ?? "out of memory"
@@ -46,6 +55,11 @@ final class SQLiteBatchWriter: @unchecked Sendable {
         }
         do {
             for pragma in pragmas { try exec(pragma) }
+            // After the pragmas: `wal_autocheckpoint` would replace this hook again.
+            sqlite_nio_sqlite3_wal_hook(db, { slot, _, _, frames in
+                slot?.assumingMemoryBound(to: Int32.self).pointee = frames
+                return SQLITE_OK
+            }, walFramesSlot)
             let columns = SQLiteMessageSQL.messageColumns
             let values = "(" + Array(repeating: "?", count: SQLiteMessageSQL.messageColumnCount).joined(separator: ",") + ")"
             insertMessage = try prepare("INSERT INTO messages (\(columns)) VALUES \(values) ON CONFLICT(message_uuid) DO NOTHING")
@@ -87,7 +101,6 @@ final class SQLiteBatchWriter: @unchecked Sendable {
     /// batch is logged.
     func commitHere(_ batch: [[LogRecord]], firstSeq: Int64, housekeeping: LogHousekeeping = LogHousekeeping()) throws -> Committed {
         var seq = firstSeq
-        var walBytes = 0
         var outcomes: [[AppendOutcome]] = []
         outcomes.reserveCapacity(batch.count)
         try transaction {
@@ -122,13 +135,23 @@ final class SQLiteBatchWriter: @unchecked Sendable {
                         try step(insertSubject)
                     }
                     result.append(.stored(seq: seq))
-                    walBytes += SQLiteMessageStore.estimatedWALBytes(of: record)
                     seq += 1
                 }
                 outcomes.append(result)
             }
         }
-        return Committed(outcomes: outcomes, nextSeq: seq, walBytes: walBytes)
+        return Committed(outcomes: outcomes, nextSeq: seq, walFrames: checkpointIfFull())
+    }
+
+    /// What SQLite's auto-checkpoint did after a commit, now that the WAL hook is this writer's:
+    /// a PASSIVE checkpoint once the WAL reaches `autocheckpointFrames` (never blocks, and a
+    /// failure is left to the next commit, as SQLite does). Returns the WAL's frames.
+    private func checkpointIfFull() -> Int {
+        let frames = Int(walFramesSlot.pointee)
+        if frames >= autocheckpointFrames {
+            _ = sqlite_nio_sqlite3_wal_checkpoint_v2(db, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+        }
+        return max(frames, 0)
     }
 
     private func writeOutbox(_ record: LogRecord) throws {
@@ -207,6 +230,10 @@ final class SQLiteBatchWriter: @unchecked Sendable {
         insertSubject = nil
         sqlite_nio_sqlite3_close_v2(db)
         db = nil
+    }
+
+    deinit {
+        walFramesSlot.deallocate()
     }
 
     // MARK: C API helpers: every non-OK result becomes a StoreError naming SQLite's message.

@@ -10,16 +10,12 @@ import SQLiteNIO
 /// caller in that batch waits for it. Here the writer instead asks a separate connection to run
 /// a PASSIVE checkpoint, which takes no write lock: the copy runs beside the next batches, on
 /// another thread-pool thread. The writer's own auto-checkpoint stays on at a higher threshold as
-/// a backstop, so the WAL stays bounded even if this task falls behind.
+/// a backstop, so the WAL stays bounded even if this task falls behind. The writer's copy at the
+/// backstop is then small: it finds most frames copied already.
 extension SQLiteMessageStore {
-    /// Roughly how many bytes of new rows (body plus index entries) make the writer ask for a
-    /// checkpoint: about SQLite's own 1000 pages of 4 KiB.
-    static let checkpointAfterBytes = 4 << 20
-
-    /// A rough count of the bytes a row adds to the WAL, for pacing checkpoints only.
-    static func estimatedWALBytes(of record: LogRecord) -> Int {
-        record.json.count + 96 * (1 + record.envelope.destinationSubjectIDs.count)
-    }
+    /// How many new WAL frames make the writer ask for a checkpoint: SQLite's own default of
+    /// 1000 pages, counted from the WAL itself (`CheckpointPacer` says why).
+    static let checkpointAfterFrames = 1_000
 
     /// Starts a checkpoint on the checkpoint connection unless one is already running.
     /// Returns whether one was started.

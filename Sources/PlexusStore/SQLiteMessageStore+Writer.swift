@@ -10,7 +10,7 @@ import SQLiteNIO
 extension SQLiteMessageStore {
     func runWriter(nextSeq start: Int64) async {
         var nextSeq = start
-        var walBytesSinceCheckpoint = 0
+        var pacer = CheckpointPacer(everyFrames: Self.checkpointAfterFrames)
         while let (batch, housekeeping) = await queue.next(maxRows: options.maxBatchRows) {
             // A wake-up that found nothing due (a lazy release's timer after a commit took it).
             if batch.isEmpty, housekeeping.isEmpty { continue }
@@ -21,9 +21,8 @@ extension SQLiteMessageStore {
                 nextSeq = committed.nextSeq
                 // Acknowledge-after-commit: callers resume only now that COMMIT has returned.
                 for (append, result) in zip(batch, committed.outcomes) { append.succeed(result) }
-                walBytesSinceCheckpoint += committed.walBytes
-                if walBytesSinceCheckpoint >= Self.checkpointAfterBytes, startBackgroundCheckpoint() {
-                    walBytesSinceCheckpoint = 0
+                if pacer.isDue(walFrames: committed.walFrames), startBackgroundCheckpoint() {
+                    pacer.started(atWALFrames: committed.walFrames)
                 }
             } catch {
                 // Nothing of this batch is in the log, so the seqs it was given are free again,

@@ -74,7 +74,9 @@ public final class SQLiteMessageStore: MessageStore {
             if options.backgroundCheckpoints {
                 checkpointer = try await SQLiteSchema.openConnection(path: path, role: .checkpointer, options: options, logger: logger)
             }
-            let batchWriter = try SQLiteBatchWriter(path: path, pragmas: SQLiteSchema.pragmas(for: .writer, options: options))
+            let batchWriter = try SQLiteBatchWriter(
+                path: path, pragmas: SQLiteSchema.pragmas(for: .writer, options: options),
+                autocheckpointFrames: SQLiteSchema.writerAutocheckpointPages(options))
             let store = SQLiteMessageStore(
                 path: path, options: options, logger: logger, writer: writer, batchWriter: batchWriter,
                 readers: readers, checkpointer: checkpointer

@@ -29,7 +29,9 @@ public enum SQLiteRawInsertBenchmark {
                 numbered.append(SQLiteMessageSQL.NewRow(seq: seq, record: record))
                 seq += 1
             }
-            let writer = try SQLiteBatchWriter(path: path, pragmas: SQLiteSchema.pragmas(for: .writer, options: options))
+            let writer = try SQLiteBatchWriter(
+                path: path, pragmas: SQLiteSchema.pragmas(for: .writer, options: options),
+                autocheckpointFrames: SQLiteSchema.writerAutocheckpointPages(options))
             defer { writer.close() }
             let clock = ContinuousClock()
             let start = clock.now
