@@ -133,6 +133,19 @@ struct RoutingTestMesh {
             carry(cores[id]!.meshChanged(driver.core, owners: [NodeID](), members: [node], now: now), at: id)
         }
     }
+
+    /// Every node except `node` learns it is alive again at `incarnation` (a restart, as the
+    /// membership protocol would tell them).
+    mutating func declareAlive(_ node: NodeID, incarnation: UInt64) {
+        for id in cores.keys.sorted() where id != node && !down.contains(id) {
+            var driver = CoreDriver(id, start: false)
+            driver.core = meshes[id]!
+            driver.now = now
+            _ = driver.receive(.gossip([.alive(id: node, incarnation: incarnation, address: node.rawValue)]), from: node)
+            meshes[id] = driver.core
+            carry(cores[id]!.meshChanged(driver.core, owners: [NodeID](), members: [node], now: now), at: id)
+        }
+    }
 }
 
 func mid(_ n: UInt8) -> MessageID {

@@ -45,6 +45,10 @@ extension MeshCore {
             let previous = m.status
             setMember(Member(id: id, address: address, incarnation: inc, status: .alive, since: previous == .alive ? m.since : now))
             suspicions[id] = nil
+            // Back from dead or gone (a restart): the probes it missed measured its absence, which
+            // membership already showed, not the link. Counted as loss they would keep routes off
+            // the restarted node long after it is back. The RTT still describes the path.
+            if previous == .dead || previous == .left { links[id]?.loss = 0 }
             if rebroadcast { enqueue(.alive(id: id, incarnation: inc, address: address)) }
             return previous == .alive ? [] : [.membershipChanged(MemberChange(node: id, status: .alive, incarnation: inc, previous: previous))]
         }

@@ -174,7 +174,10 @@ extension RoutingCore {
                     // No path (partitioned, or the destination is down): wait for the graph to
                     // change, or look again after a backoff.
                     h.pending[.node(destination)]!.attempts += 1
-                    let at = now + backoff(h.pending[.node(destination)]!.attempts)
+                    var at = now + backoff(h.pending[.node(destination)]!.attempts)
+                    // Held only by the peers it avoids: look again when that lapses, not up to a
+                    // whole backoff later.
+                    if !h.avoid.isEmpty { at = min(at, h.avoidUntil) }
                     wake = min(wake ?? at, at)
                     continue
                 }

@@ -84,7 +84,15 @@ public struct RoutingCore: Sendable {
     public mutating func meshChanged(_ mesh: MeshCore, owners: some Sequence<NodeID>, members: some Sequence<NodeID>, now: MeshInstant) -> [ForwardDirective] {
         let before = graph.version
         for owner in owners { graph.refresh(owner: owner, from: mesh.registry) }
-        for node in members { graph.setStatus(node, mesh.member(node)?.status ?? .dead) }
+        for node in members {
+            let wasUp = graph.up.contains(node)
+            graph.setStatus(node, mesh.member(node)?.status ?? .dead)
+            // Back up (restarted, or cleared of suspicion): the silence it was failed for is
+            // over. Held as failed for the rest of `failedHopHold`, it sent messages for it
+            // round the alternative — back to the peer they came from, which then avoided both
+            // (simulations/routing-relay-crash.yaml, seed 19: held 15 s past the restart).
+            if !wasUp, graph.up.contains(node) { failedHops[node] = nil }
+        }
         ownLinks = mesh.linkStats
         guard graph.version != before else { return [] }
         return rerouteAfterChange(now: now)

@@ -1,0 +1,93 @@
+import Testing
+@testable import PlexusCore
+
+/// What a node reports of its links after a restart. Routes are costed from published figures
+/// only, so a forwarding neighbour measured but not reported — or reported with the loss of the
+/// probes it missed while it was down — keeps traffic off a node that is back
+/// (`simulations/routing-relay-crash.yaml`, seed 22: routes avoided the restarted relay for
+/// minutes).
+@Suite struct MeshLinkHealthTests {
+    /// A core forwarding to `neighbors` only, with `measured` alive and probed enough to report.
+    private func driver(neighbors: [NodeID], measured: [NodeID]) -> CoreDriver {
+        var d = CoreDriver("a", start: false)
+        d.core = MeshCore(id: "a", address: "a", signingKey: meshKey(for: "a"), settings: .pinned, generation: 1,
+                          record: ["neighbors": .array(neighbors.map { .string($0.rawValue) })])
+        d.startOutput = d.core.start(seeds: [], now: d.now, rng: &d.rng)
+        d.drain()
+        for id in neighbors { d.learn(id) }
+        for id in measured { measure(id, &d) }
+        return d
+    }
+
+    private func measure(_ id: NodeID, _ d: inout CoreDriver) {
+        var stat = LinkStat(rttMilliseconds: 2, loss: 0)
+        stat.samples = 3
+        d.core.links[id] = stat
+    }
+
+    /// The peers in the link-health entry `a` publishes, or nil before its first.
+    private func reported(_ d: CoreDriver) -> Set<String>? {
+        guard let entry = d.core.registry[RegistryKey(owner: "a", kind: .linkHealth, id: "a")],
+              let payload = entry.payload, case .object(let value)? = try? JSONParser.parse(payload),
+              case .object(let links)? = value["links"] else { return nil }
+        return Set(links.keys)
+    }
+
+    private func housekeeping(at seconds: Int64, _ d: inout CoreDriver) {
+        d.now = .s(seconds)
+        _ = d.fire(.housekeeping)
+    }
+
+    @Test func aForwardingNeighbourMeasuredLateIsReportedAfterTheShortDelayNotTheRefresh() {
+        var d = driver(neighbors: ["b", "c"], measured: ["b"])
+        housekeeping(at: 1, &d)
+        #expect(reported(d) == ["b"])
+        // c (restarted, or slower to answer) is measured a second later.
+        measure("c", &d)
+        housekeeping(at: 2, &d)
+        #expect(reported(d) == ["b"], "published again within neighborLinkPublishDelay")
+        for t: Int64 in 3...5 { housekeeping(at: t, &d) }
+        #expect(reported(d) == ["b"])
+        housekeeping(at: 6, &d)
+        #expect(reported(d) == ["b", "c"])
+    }
+
+    /// Without configured neighbours the report is a sample of the mesh: a newly measured peer
+    /// joins it at the next refresh, not at once (warming up would republish every second).
+    @Test func withoutConfiguredNeighboursNewPeersWaitForTheRefresh() {
+        var d = CoreDriver("a")
+        d.learn("b", "c")
+        measure("b", &d)
+        housekeeping(at: 1, &d)
+        #expect(reported(d) == ["b"])
+        measure("c", &d)
+        for t: Int64 in 2...60 { housekeeping(at: t, &d) }
+        #expect(reported(d) == ["b"])
+    }
+
+    /// A neighbour back from dead (a restart) is reported with no loss: the probes it missed
+    /// measured its absence, which membership already showed, not the link.
+    @Test func aNeighbourBackFromDeadStartsWithoutTheLossOfItsAbsence() {
+        var d = driver(neighbors: ["b"], measured: ["b"])
+        d.core.links["b"]!.loss = 0.6
+        _ = d.receive(.gossip([.dead(id: "b", incarnation: 0, from: "c")]), from: "c")
+        #expect(d.core.member("b")?.status == .dead)
+        #expect(d.core.links["b"]?.loss == 0.6)
+        _ = d.receive(.gossip([.alive(id: "b", incarnation: 1, address: "b")]), from: "b")
+        #expect(d.core.member("b")?.status == .alive)
+        #expect(d.core.links["b"]?.loss == 0)
+        #expect(d.core.links["b"]?.rttMilliseconds == 2)
+    }
+
+    /// Suspicion cleared (alive again without a restart) keeps the measured loss: that link
+    /// really did drop probes.
+    @Test func aNeighbourClearedOfSuspicionKeepsItsLoss() {
+        var d = driver(neighbors: ["b"], measured: ["b"])
+        d.core.links["b"]!.loss = 0.3
+        _ = d.receive(.gossip([.suspect(id: "b", incarnation: 0, from: "c")]), from: "c")
+        #expect(d.core.member("b")?.status == .suspect)
+        _ = d.receive(.gossip([.alive(id: "b", incarnation: 1, address: "b")]), from: "b")
+        #expect(d.core.member("b")?.status == .alive)
+        #expect(d.core.links["b"]?.loss == 0.3)
+    }
+}
