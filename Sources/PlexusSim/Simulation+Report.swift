@@ -47,7 +47,7 @@ extension Simulation {
         }
         return SimReport(scenario: scenario.name, seed: seed, nodes: nodes.count, simulatedSeconds: Double(end) / 1e9,
                          wallSeconds: wallSeconds, events: eventsProcessed, traceHash: trace.value,
-                         metrics: figures, checks: checks, notes: routingNotes(), trace: routingMetrics.traceLines)
+                         metrics: figures, checks: checks, notes: routingNotes(end: end), trace: routingMetrics.traceLines)
     }
 
     /// Every running node sees exactly the running nodes as its active members and holds the

@@ -14,16 +14,7 @@ extension Simulation {
         let directed = r.messages.filter { $0.directed && $0.hops != nil }
         let hops = directed.reduce(0) { $0 + $1.hops! }
         let frames = directed.reduce(0) { $0 + $1.frames }
-        // Failover: delivery latency of every message caught by a relay crash, to its
-        // recipients other than the crashed relays (a topic message for the relay itself waits
-        // for its restart, over no alternative path); one never delivered counts as waiting
-        // until the end.
-        let failover = r.messages.filter(\.failover).compactMap { m -> Double? in
-            let others = m.recipients.filter { !m.failoverAround.contains($0.node) }
-            guard !others.isEmpty else { return nil }
-            let last = others.contains { $0.firstDelivery == nil } ? end : others.compactMap(\.firstDelivery).max()!
-            return Double(last - m.created) / 1e9
-        }
+        let failover = failoverLatencies(end: end).map(\.seconds)
         let agreement = r.agreementSamples.map(\.seconds) + r.agreementPending.map { Double(end - $0.at) / 1e9 }
         var retransmissions = r.retransmissions, timeouts = r.timeouts
         for node in nodes {
@@ -70,11 +61,31 @@ extension Simulation {
         ]
     }
 
+    /// Failover: delivery latency of every message caught by a relay crash (by index), to its
+    /// recipients other than the crashed relays (a topic message for the relay itself waits for
+    /// its restart, over no alternative path); one never delivered counts as waiting until the end.
+    func failoverLatencies(end: Int64) -> [(index: Int, seconds: Double)] {
+        routingMetrics.messages.indices.compactMap { i -> (index: Int, seconds: Double)? in
+            let m = routingMetrics.messages[i]
+            guard m.failover else { return nil }
+            let others = m.recipients.filter { !m.failoverAround.contains($0.node) }
+            guard !others.isEmpty else { return nil }
+            let last = others.contains { $0.firstDelivery == nil } ? end : others.compactMap(\.firstDelivery).max()!
+            return (i, Double(last - m.created) / 1e9)
+        }
+    }
+
     /// What to look at first when a routing figure fails: the first lost messages with every
     /// node that logged them, dead-letter reasons, and a pair whose routes still disagree.
-    func routingNotes() -> [String] {
+    func routingNotes(end: Int64) -> [String] {
         guard plan != nil else { return [] }
         var notes: [String] = []
+        let slowFailovers = failoverLatencies(end: end).filter { $0.seconds > 1 }.sorted { $0.seconds > $1.seconds }
+        for slow in slowFailovers.prefix(3) {
+            let message = routingMetrics.messages[slow.index]
+            notes.append("slow failover: message \(slow.index) from \(nodes[message.origin].id) at \(SimReport.seconds(message.created)) "
+                         + "reached its last recipient after \((slow.seconds * 1000).rounded() / 1000) s (rerun with --trace-message \(slow.index))")
+        }
         let lost = routingMetrics.messages.indices.filter { routingMetrics.messages[$0].acked != nil && !routingMetrics.messages[$0].fullyDelivered }
         for m in lost.prefix(5) {
             let message = routingMetrics.messages[m]
