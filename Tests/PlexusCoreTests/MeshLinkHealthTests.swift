@@ -33,6 +33,14 @@ import Testing
         return Set(links.keys)
     }
 
+    /// The loss `a` publishes for `peer`, or nil when it does not report it.
+    private func reportedLoss(of peer: String, _ d: CoreDriver) -> Double? {
+        guard let entry = d.core.registry[RegistryKey(owner: "a", kind: .linkHealth, id: "a")],
+              let payload = entry.payload, case .object(let value)? = try? JSONParser.parse(payload),
+              case .object(let links)? = value["links"], case .object(let link)? = links[peer] else { return nil }
+        return link["loss"]?.doubleValue
+    }
+
     private func housekeeping(at seconds: Int64, _ d: inout CoreDriver) {
         d.now = .s(seconds)
         _ = d.fire(.housekeeping)
@@ -45,7 +53,7 @@ import Testing
         // c (restarted, or slower to answer) is measured a second later.
         measure("c", &d)
         housekeeping(at: 2, &d)
-        #expect(reported(d) == ["b"], "published again within neighborLinkPublishDelay")
+        #expect(reported(d) == ["b"], "not published again within neighborLinkPublishDelay")
         for t: Int64 in 3...5 { housekeeping(at: t, &d) }
         #expect(reported(d) == ["b"])
         housekeeping(at: 6, &d)
@@ -77,6 +85,42 @@ import Testing
         #expect(d.core.member("b")?.status == .alive)
         #expect(d.core.links["b"]?.loss == 0)
         #expect(d.core.links["b"]?.rttMilliseconds == 2)
+    }
+
+    /// A neighbour already reported — here with the loss measured while it was failing — that
+    /// comes back before the next scheduled check is reported again promptly, without that loss.
+    @Test func aReportedNeighbourBackFromDeadIsReportedAgainWithoutItsLoss() {
+        var d = driver(neighbors: ["b", "c"], measured: ["b", "c"])
+        housekeeping(at: 1, &d)
+        #expect(reportedLoss(of: "b", d) == 0)
+        d.core.links["b"]!.loss = 0.6
+        housekeeping(at: 31, &d)
+        #expect(reportedLoss(of: "b", d) == 0.6, "the scheduled check reports the loss")
+        d.now = .s(32)
+        _ = d.receive(.gossip([.dead(id: "b", incarnation: 0, from: "c")]), from: "c")
+        d.now = .s(33)
+        _ = d.receive(.gossip([.alive(id: "b", incarnation: 1, address: "b")]), from: "b")
+        for t: Int64 in 33...35 { housekeeping(at: t, &d) }
+        #expect(reportedLoss(of: "b", d) == 0.6, "not published again within neighborLinkPublishDelay")
+        housekeeping(at: 36, &d)
+        #expect(reportedLoss(of: "b", d) == 0, "reported again long before the next scheduled check (61 s)")
+    }
+
+    /// Neighbours given as a pattern get no prompt reports: every peer it matches, measured one
+    /// after another while warming up, would make a version gossiped to every node.
+    @Test func patternNeighboursWaitForTheRefresh() {
+        var d = CoreDriver("a", start: false)
+        d.core = MeshCore(id: "a", address: "a", signingKey: meshKey(for: "a"), settings: .pinned, generation: 1,
+                          record: ["neighbors": .array([.string("*")])])
+        d.startOutput = d.core.start(seeds: [], now: d.now, rng: &d.rng)
+        d.drain()
+        d.learn("b", "c")
+        measure("b", &d)
+        housekeeping(at: 1, &d)
+        #expect(reported(d) == ["b"])
+        measure("c", &d)
+        for t: Int64 in 2...60 { housekeeping(at: t, &d) }
+        #expect(reported(d) == ["b"])
     }
 
     /// Suspicion cleared (alive again without a restart) keeps the measured loss: that link

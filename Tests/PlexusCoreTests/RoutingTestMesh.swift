@@ -124,24 +124,28 @@ struct RoutingTestMesh {
 
     /// Every node except `node` learns it is dead (as the membership protocol would tell them).
     mutating func declareDead(_ node: NodeID) {
-        for id in cores.keys.sorted() where id != node && !down.contains(id) {
-            var driver = CoreDriver(id, start: false)
-            driver.core = meshes[id]!
-            driver.now = now
-            _ = driver.receive(.gossip([.dead(id: node, incarnation: 0, from: id)]), from: id)
-            meshes[id] = driver.core
-            carry(cores[id]!.meshChanged(driver.core, owners: [NodeID](), members: [node], now: now), at: id)
-        }
+        tellOthers(about: node) { .dead(id: node, incarnation: 0, from: $0) }
     }
 
-    /// Every node except `node` learns it is alive again at `incarnation` (a restart, as the
-    /// membership protocol would tell them).
+    /// Every node except `node` learns it is suspected (by itself, so no one else has to).
+    mutating func declareSuspect(_ node: NodeID) {
+        tellOthers(about: node) { .suspect(id: node, incarnation: 0, from: $0) }
+    }
+
+    /// Every node except `node` learns it is alive at `incarnation` (a restart, or its answer to
+    /// a suspicion, as the membership protocol would tell them).
     mutating func declareAlive(_ node: NodeID, incarnation: UInt64) {
+        tellOthers(about: node) { _ in .alive(id: node, incarnation: incarnation, address: node.rawValue) }
+    }
+
+    /// Every running node but `node` takes `item` (made for the receiver) into its membership,
+    /// and its routing core sees the change.
+    private mutating func tellOthers(about node: NodeID, _ item: (NodeID) -> GossipItem) {
         for id in cores.keys.sorted() where id != node && !down.contains(id) {
             var driver = CoreDriver(id, start: false)
             driver.core = meshes[id]!
             driver.now = now
-            _ = driver.receive(.gossip([.alive(id: node, incarnation: incarnation, address: node.rawValue)]), from: node)
+            _ = driver.receive(.gossip([item(id)]), from: id)
             meshes[id] = driver.core
             carry(cores[id]!.meshChanged(driver.core, owners: [NodeID](), members: [node], now: now), at: id)
         }

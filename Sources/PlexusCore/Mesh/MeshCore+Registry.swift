@@ -95,12 +95,14 @@ extension MeshCore {
         // came back after a crash) is costed as unmeasured by every route through it, and the
         // scheduled check would add it only at the next refresh (minutes): report it promptly,
         // after `neighborLinkPublishDelay` so that neighbours measured one after another during a
-        // start share one version.
-        let prompt = !scheduled && lastLinkPublish.map { now - $0 >= settings.neighborLinkPublishDelay } ?? true
+        // start share one version. Only neighbours named exactly: with a pattern (`*`) every
+        // peer measured during warm-up would make a version, and each is gossiped to every node.
+        let named = forwardingNeighbors.map { Set($0.filter { !$0.contains("*") }) } ?? []
+        let prompt = !named.isEmpty && lastLinkPublish.map { now - $0 >= settings.neighborLinkPublishDelay } ?? true
         if scheduled || prompt {
             if scheduled { lastLinkCheck = now }
             let current = linkSample()
-            let newNeighbour = forwardingNeighbors != nil && current.keys.contains { publishedLinks[$0] == nil }
+            let newNeighbour = prompt && current.keys.contains { publishedLinks[$0] == nil && named.contains($0) }
             if newNeighbour || (scheduled && linksMoved(current, refresh: lastLinkPublish.map { now - $0 >= settings.linkHealthRefresh } ?? true)) {
                 publishedLinks = current
                 lastLinkPublish = now

@@ -175,9 +175,9 @@ extension RoutingCore {
                     // change, or look again after a backoff.
                     h.pending[.node(destination)]!.attempts += 1
                     var at = now + backoff(h.pending[.node(destination)]!.attempts)
-                    // Held only by the peers it avoids: look again when that lapses, not up to a
-                    // whole backoff later.
-                    if !h.avoid.isEmpty { at = min(at, h.avoidUntil) }
+                    // Held only by the peers it avoids (a route exists): look again when that
+                    // lapses, not up to a whole backoff later.
+                    if !h.avoid.isEmpty, table[destination] != nil { at = min(at, h.avoidUntil) }
                     wake = min(wake ?? at, at)
                     continue
                 }

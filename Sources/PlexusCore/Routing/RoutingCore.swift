@@ -64,6 +64,9 @@ public struct RoutingCore: Sendable {
     var interestByTopic: [String: [NodeID]] = [:]
     var interestVersion: UInt64?
     var retryToken: UInt64 = 0
+    /// Members last seen dead or gone: when one is alive again it restarted, and the hold on it
+    /// as a failed hop ends (`meshChanged`).
+    var restarting: Set<NodeID> = []
     var retryAt: MeshInstant?
     public internal(set) var stats = ForwardingStats()
 
@@ -85,13 +88,20 @@ public struct RoutingCore: Sendable {
         let before = graph.version
         for owner in owners { graph.refresh(owner: owner, from: mesh.registry) }
         for node in members {
-            let wasUp = graph.up.contains(node)
-            graph.setStatus(node, mesh.member(node)?.status ?? .dead)
-            // Back up (restarted, or cleared of suspicion): the silence it was failed for is
-            // over. Held as failed for the rest of `failedHopHold`, it sent messages for it
-            // round the alternative — back to the peer they came from, which then avoided both
-            // (simulations/routing-relay-crash.yaml, seed 19: held 15 s past the restart).
-            if !wasUp, graph.up.contains(node) { failedHops[node] = nil }
+            let status = mesh.member(node)?.status
+            graph.setStatus(node, status ?? .dead)
+            // Back from dead or gone (a restart): the silence it was failed for is over. Held as
+            // failed for the rest of `failedHopHold`, it sent messages for it round the
+            // alternative — back to the peer they came from, which then avoided both
+            // (simulations/routing-relay-crash.yaml, seed 19: held 15 s past the restart). A
+            // suspicion cleared keeps the hold: a node that missed acks may miss them again, and
+            // any ack from it lifts the hold anyway.
+            switch status {
+            case .dead?, .left?: restarting.insert(node)
+            case .alive?: if restarting.remove(node) != nil { failedHops[node] = nil }
+            case .suspect?: break
+            case nil: restarting.remove(node)  // forgotten: nothing left to clear when it returns
+            }
         }
         ownLinks = mesh.linkStats
         guard graph.version != before else { return [] }
