@@ -14,7 +14,8 @@ final class SQLiteBatchWriter: @unchecked Sendable {
     // @unchecked: the handle and statements are used only inside `commitHere` (by the store's
     // one writer task) and the thread-pool jobs of `insertRaw` (by the benchmark), whose caller
     // never has two in flight; `close()` runs after that caller has finished. So SQLite is never
-    // entered concurrently through this object.
+    // entered concurrently through this object. `walFramesSlot` is written by SQLite's WAL hook
+    // inside COMMIT and read right after it, on the same thread, by the same callers.
     private var db: OpaquePointer?
     private var insertMessage: OpaquePointer?
     private var insertMessageRaw: OpaquePointer?
@@ -91,6 +92,9 @@ final class SQLiteBatchWriter: @unchecked Sendable {
             try transaction {
                 for row in rows { _ = try insertRow(insertMessageRaw, seq: row.seq, record: row.record) }
             }
+            // The WAL hook replaced SQLite's auto-checkpoint on this connection too: without the
+            // backstop the raw figure would not pay for checkpoints the store pays for.
+            _ = checkpointIfFull()
         }
     }
 
@@ -233,6 +237,8 @@ final class SQLiteBatchWriter: @unchecked Sendable {
     }
 
     deinit {
+        // The hook points at the slot: the connection goes first.
+        if db != nil { close() }
         walFramesSlot.deallocate()
     }
 

@@ -9,9 +9,11 @@ import SQLiteNIO
 /// WAL past 1000 pages, so one group commit in every few pays for copying megabytes, and every
 /// caller in that batch waits for it. Here the writer instead asks a separate connection to run
 /// a PASSIVE checkpoint, which takes no write lock: the copy runs beside the next batches, on
-/// another thread-pool thread. The writer's own auto-checkpoint stays on at a higher threshold as
-/// a backstop, so the WAL stays bounded even if this task falls behind. The writer's copy at the
-/// backstop is then small: it finds most frames copied already.
+/// another thread-pool thread. The writer keeps a backstop at a higher threshold — a PASSIVE
+/// checkpoint of its own after the commit that reaches it (`SQLiteBatchWriter.checkpointIfFull`;
+/// its WAL hook replaces SQLite's auto-checkpoint) — so the WAL stays bounded even if this task
+/// falls behind. The writer's copy at the backstop is then small: it finds most frames copied
+/// already.
 extension SQLiteMessageStore {
     /// How many new WAL frames make the writer ask for a checkpoint: SQLite's own default of
     /// 1000 pages, counted from the WAL itself (`CheckpointPacer` says why).
