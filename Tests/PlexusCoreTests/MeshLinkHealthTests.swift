@@ -7,14 +7,15 @@ import Testing
 /// (`simulations/routing-relay-crash.yaml`, seed 22: routes avoided the restarted relay for
 /// minutes).
 @Suite struct MeshLinkHealthTests {
-    /// A core forwarding to `neighbors` only, with `measured` alive and probed enough to report.
-    private func driver(neighbors: [NodeID], measured: [NodeID]) -> CoreDriver {
+    /// A core forwarding to `neighbors` only (ids or patterns), knowing `peers` (the neighbours
+    /// when nil), with `measured` alive and probed enough to report.
+    private func driver(neighbors: [String], peers: [NodeID]? = nil, measured: [NodeID]) -> CoreDriver {
         var d = CoreDriver("a", start: false)
         d.core = MeshCore(id: "a", address: "a", signingKey: meshKey(for: "a"), settings: .pinned, generation: 1,
-                          record: ["neighbors": .array(neighbors.map { .string($0.rawValue) })])
+                          record: ["neighbors": .array(neighbors.map { .string($0) })])
         d.startOutput = d.core.start(seeds: [], now: d.now, rng: &d.rng)
         d.drain()
-        for id in neighbors { d.learn(id) }
+        for id in peers ?? neighbors.map({ NodeID($0) }) { d.learn(id) }
         for id in measured { measure(id, &d) }
         return d
     }
@@ -25,20 +26,33 @@ import Testing
         d.core.links[id] = stat
     }
 
-    /// The peers in the link-health entry `a` publishes, or nil before its first.
-    private func reported(_ d: CoreDriver) -> Set<String>? {
+    /// The links in the link-health entry `a` publishes, or nil before its first.
+    private func reportedLinks(_ d: CoreDriver) -> JSONObject? {
         guard let entry = d.core.registry[RegistryKey(owner: "a", kind: .linkHealth, id: "a")],
               let payload = entry.payload, case .object(let value)? = try? JSONParser.parse(payload),
               case .object(let links)? = value["links"] else { return nil }
-        return Set(links.keys)
+        return links
+    }
+
+    /// The peers `a` reports, or nil before its first report.
+    private func reported(_ d: CoreDriver) -> Set<String>? {
+        reportedLinks(d).map { Set($0.keys) }
     }
 
     /// The loss `a` publishes for `peer`, or nil when it does not report it.
     private func reportedLoss(of peer: String, _ d: CoreDriver) -> Double? {
-        guard let entry = d.core.registry[RegistryKey(owner: "a", kind: .linkHealth, id: "a")],
-              let payload = entry.payload, case .object(let value)? = try? JSONParser.parse(payload),
-              case .object(let links)? = value["links"], case .object(let link)? = links[peer] else { return nil }
+        guard case .object(let link)? = reportedLinks(d)?[peer] else { return nil }
         return link["loss"]?.doubleValue
+    }
+
+    /// b measured and reported, c measured a second later: c is still not reported a minute on.
+    private func expectALateMeasuredPeerWaitsForTheRefresh(_ d: inout CoreDriver) {
+        measure("b", &d)
+        housekeeping(at: 1, &d)
+        #expect(reported(d) == ["b"])
+        measure("c", &d)
+        for t: Int64 in 2...60 { housekeeping(at: t, &d) }
+        #expect(reported(d) == ["b"])
     }
 
     private func housekeeping(at seconds: Int64, _ d: inout CoreDriver) {
@@ -65,12 +79,7 @@ import Testing
     @Test func withoutConfiguredNeighboursNewPeersWaitForTheRefresh() {
         var d = CoreDriver("a")
         d.learn("b", "c")
-        measure("b", &d)
-        housekeeping(at: 1, &d)
-        #expect(reported(d) == ["b"])
-        measure("c", &d)
-        for t: Int64 in 2...60 { housekeeping(at: t, &d) }
-        #expect(reported(d) == ["b"])
+        expectALateMeasuredPeerWaitsForTheRefresh(&d)
     }
 
     /// A neighbour back from dead (a restart) is reported with no loss: the probes it missed
@@ -109,18 +118,8 @@ import Testing
     /// Neighbours given as a pattern get no prompt reports: every peer it matches, measured one
     /// after another while warming up, would make a version gossiped to every node.
     @Test func patternNeighboursWaitForTheRefresh() {
-        var d = CoreDriver("a", start: false)
-        d.core = MeshCore(id: "a", address: "a", signingKey: meshKey(for: "a"), settings: .pinned, generation: 1,
-                          record: ["neighbors": .array([.string("*")])])
-        d.startOutput = d.core.start(seeds: [], now: d.now, rng: &d.rng)
-        d.drain()
-        d.learn("b", "c")
-        measure("b", &d)
-        housekeeping(at: 1, &d)
-        #expect(reported(d) == ["b"])
-        measure("c", &d)
-        for t: Int64 in 2...60 { housekeeping(at: t, &d) }
-        #expect(reported(d) == ["b"])
+        var d = driver(neighbors: ["*"], peers: ["b", "c"], measured: [])
+        expectALateMeasuredPeerWaitsForTheRefresh(&d)
     }
 
     /// Suspicion cleared (alive again without a restart) keeps the measured loss: that link
