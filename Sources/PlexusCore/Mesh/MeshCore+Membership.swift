@@ -47,13 +47,9 @@ extension MeshCore {
             suspicions[id] = nil
             // Back from dead or gone (a restart): the probes it missed measured its absence, which
             // membership already showed, not the link. Counted as loss they would keep routes off
-            // the restarted node long after it is back. The RTT still describes the path. The
-            // figure published for it (from before, or from the suspicion that led up to its
-            // death) is dropped too, so that a forwarding neighbour is reported again promptly.
-            if previous == .dead || previous == .left {
-                links[id]?.loss = 0
-                publishedLinks[id.rawValue] = nil
-            }
+            // the restarted node long after it is back; reset, the next scheduled link check
+            // reports the change. The RTT still describes the path.
+            if previous == .dead || previous == .left { links[id]?.loss = 0 }
             if rebroadcast { enqueue(.alive(id: id, incarnation: inc, address: address)) }
             return previous == .alive ? [] : [.membershipChanged(MemberChange(node: id, status: .alive, incarnation: inc, previous: previous))]
         }

@@ -90,20 +90,10 @@ extension MeshCore {
             let value: JSONValue = ["load": .double(rounded(health.load, 2)), "queue_depth": .integer(Int64(health.queueDepth))]
             out += publishOwn(kind: .nodeHealth, id: me.rawValue, value: value, now: now)
         }
-        let scheduled = due(lastLinkCheck, now: now)
-        // A forwarding neighbour measured but not reported (this node started, or the neighbour
-        // came back after a crash) is costed as unmeasured by every route through it, and the
-        // scheduled check would add it only at the next refresh (minutes): report it promptly,
-        // after `neighborLinkPublishDelay` so that neighbours measured one after another during a
-        // start share one version. Only neighbours named exactly: with a pattern (`*`) every
-        // peer measured during warm-up would make a version, and each is gossiped to every node.
-        let named = forwardingNeighbors.map { Set($0.filter { !$0.contains("*") }) } ?? []
-        let prompt = !named.isEmpty && lastLinkPublish.map { now - $0 >= settings.neighborLinkPublishDelay } ?? true
-        if scheduled || prompt {
-            if scheduled { lastLinkCheck = now }
+        if due(lastLinkCheck, now: now) {
+            lastLinkCheck = now
             let current = linkSample()
-            let newNeighbour = prompt && current.keys.contains { publishedLinks[$0] == nil && named.contains($0) }
-            if newNeighbour || (scheduled && linksMoved(current, refresh: lastLinkPublish.map { now - $0 >= settings.linkHealthRefresh } ?? true)) {
+            if linksMoved(current, refresh: lastLinkPublish.map { now - $0 >= settings.linkHealthRefresh } ?? true) {
                 publishedLinks = current
                 lastLinkPublish = now
                 var object = JSONObject()
@@ -127,7 +117,7 @@ extension MeshCore {
     /// hash of the pair), so the set changes only with churn.
     func linkSample() -> [String: LinkStat] {
         // With forwarding neighbours configured, only those links matter for routing.
-        let neighbors = forwardingNeighbors
+        let neighbors: [String]? = if case .array(let list)? = ownRecord["neighbors"] { list.compactMap(\.stringValue) } else { nil }
         let usable = links.filter {
             active.contains($0.key) && $0.value.samples >= settings.linkHealthMinSamples && Namespace.matches(neighbors, $0.key.rawValue)
         }
@@ -142,11 +132,6 @@ extension MeshCore {
         let cap = neighbors == nil ? settings.maxLinkHealthPeers : usable.count
         for (_, id) in others.prefix(max(0, cap - out.count)) { out[id.rawValue] = usable[id] }
         return out
-    }
-
-    /// The peers (or patterns) this node forwards to, when its record restricts them.
-    var forwardingNeighbors: [String]? {
-        if case .array(let list)? = ownRecord["neighbors"] { list.compactMap(\.stringValue) } else { nil }
     }
 
     func pairHash(_ peer: NodeID) -> UInt64 {

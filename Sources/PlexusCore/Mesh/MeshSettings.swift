@@ -69,9 +69,6 @@ public struct MeshSettings: Sendable, Equatable {
     public var linkHealthMinSamples = 2
     /// Newly measured peers join the published link health at most this often.
     public var linkHealthRefresh: Duration = .seconds(300)
-    /// Except forwarding neighbours (`neighbors` configured): one measured but not yet reported
-    /// is published this long after the previous link-health version, not at the next refresh.
-    public var neighborLinkPublishDelay: Duration = .seconds(5)
 
     public init() {}
 
