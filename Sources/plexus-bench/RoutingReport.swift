@@ -103,7 +103,7 @@ struct RoutingReport: Sendable {
             figures.append(BenchFigure(s, "@ \(r.rate): segment \(name) p50", stats.p50, "ms",
                                        note: "p99 \(BenchFigure.format(stats.p99)) ms, max \(BenchFigure.format(stats.max)) ms (\(stats.count) sampled messages, wall clock)"))
         }
-        let counters = Self.latencyNodes.compactMap { name in r.counters[name].map { "\(name): \($0.summary(["transmissions", "retransmissions", "ack_timeouts", "duplicates", "delivered"]))" } }
+        let counters = Self.latencyNodes.compactMap { name in r.counters[name].map { "\(name): \($0.summary(["transmissions", "retransmissions", "ack_timeouts", "ack_waits_extended", "failovers", "failed_over_in_flight", "lost_transmissions", "duplicates", "delivered"]))" } }
         figures.append(BenchFigure(s, "@ \(r.rate): retransmissions n1 + n2", Double(Self.latencyNodes.reduce(0) { $0 + (r.counters[$1]?["retransmissions"] ?? 0) }), "msgs",
                                    note: counters.joined(separator: "; ")))
         figures.append(BenchFigure(s, "@ \(r.rate): CPU n1 / n2 / n3 / bench", 0, "cores", note: Self.cores(r.cores, ["n1", "n2", "n3", "bench"])))

@@ -299,9 +299,12 @@ private let chainLinks: [(NodeID, NodeID)] = [("a", "b"), ("b", "c"), ("c", "d")
         #expect(mesh.delivered["b"]?.count == 8)
         #expect(mesh.wire.isEmpty)
         #expect(mesh.cores["a"]!.flightsByHop["b"]?.count == 2)
-        // The lost ones time out while b is not silent for long: the window is halved.
+        // The lost ones time out while b is not silent for long: the window is halved. b acked
+        // transmissions sent after them, so both were lost (not queued) and go again at once.
         mesh.advance(.milliseconds(300))
         #expect(mesh.cores["a"]!.window("b") == 2)
+        #expect(mesh.cores["a"]!.stats.retransmissions == 2)
+        #expect(mesh.cores["a"]!.stats.ackWaitsExtended == 0)
         mesh.deliverAll()
         for _ in 0..<40 {
             mesh.advance(.milliseconds(300))
@@ -310,6 +313,36 @@ private let chainLinks: [(NodeID, NodeID)] = [("a", "b"), ("b", "c"), ("c", "d")
         #expect(mesh.delivered["b"]?.count == 10)
         #expect(mesh.cores["a"]!.heldCount == 0)
         // b was slow, never silent: nobody was asked to probe it.
+        #expect(mesh.peersChecked.isEmpty)
+    }
+
+    /// A next hop that acks slower than its timeout for a moment (its disk stalled, its CPU was
+    /// taken) still has what it was sent, queued in order: only the oldest transmission is sent
+    /// again (a probe); the ones behind it wait one more timeout, and their acks arrive.
+    @Test func aSlowNextHopIsProbedNotSentItsWindowAgain() {
+        var mesh = RoutingTestMesh(["a", "b"], links: nil, subjects: ["b": ["x"]])
+        for n in 0..<8 { mesh.originate(at: "a", mid(UInt8(120 + n)), to: ["x"]) }
+        #expect(mesh.wire.count == 8)
+        // b takes the first two; the other six wait in its queue past a's timeout.
+        let queued = Array(mesh.wire[2...])
+        mesh.wire.removeLast(6)
+        mesh.deliverAll()
+        mesh.advance(.milliseconds(300))
+        #expect(mesh.cores["a"]!.stats.retransmissions == 1)
+        #expect(mesh.cores["a"]!.stats.timeouts == 1)
+        #expect(mesh.cores["a"]!.stats.ackWaitsExtended == 5)
+        guard case .data(let probe)? = mesh.wire.first?.frame else { Issue.record("no probe"); return }
+        #expect(probe.id == mid(122))
+        // The queue drains: the six, then the probe (a duplicate there, acked again).
+        mesh.wire = queued + mesh.wire
+        mesh.deliverAll()
+        #expect(mesh.delivered["b"]?.count == 8)
+        #expect(mesh.cores["b"]!.stats.duplicates == 1)
+        #expect(mesh.cores["a"]!.heldCount == 0)
+        // Nothing more goes out once the deadlines that were put off pass.
+        mesh.advance(.seconds(2))
+        #expect(mesh.wire.isEmpty)
+        #expect(mesh.cores["a"]!.stats.retransmissions == 1)
         #expect(mesh.peersChecked.isEmpty)
     }
 

@@ -74,6 +74,15 @@ public struct ForwardingStats: Sendable, Equatable {
     public var transmissions = 0
     public var retransmissions = 0
     public var timeouts = 0
+    /// Ack deadlines that passed while the next hop still acked, for transmissions queued there
+    /// behind its oldest: waited for one more timeout instead of sent again.
+    public var ackWaitsExtended = 0
+    /// Next hops failed over (silent past `failAfter`, link closed, or no longer up), and the
+    /// transmissions in flight on them that went back to be routed then.
+    public var failovers = 0
+    public var failedOverInFlight = 0
+    /// Transmissions found lost (a later one to the same hop was acked first) and sent again.
+    public var lostTransmissions = 0
     public var acksReceived = 0
     public var delivered = 0
     public var released = 0

@@ -211,6 +211,7 @@ extension RoutingCore {
         var hopFlights = flightsByHop.removeValue(forKey: from)
         var timer = ackTimers[from]
         var fresh = 0
+        var latest = highestAcked[from] ?? 0
         for ack in acks {
             let flight: Flight
             var late = false
@@ -227,6 +228,9 @@ extension RoutingCore {
                 continue
             }
             stats.acksReceived += 1
+            // A copy sent again may be a duplicate there, acked at once ahead of the frames
+            // queued for its append: only first transmissions show the receiver's order.
+            if !flight.retransmission { latest = max(latest, ack.transmission) }
             // Every transmission has its own id, so even a late ack is an unambiguous sample
             // (no Karn's rule needed): a receiver slower than the timeout raises the timeout.
             let ms = (now - flight.sentAt).secondsDouble * 1000
@@ -245,6 +249,7 @@ extension RoutingCore {
             }
         }
         if let hopFlights { flightsByHop[from] = hopFlights }
+        if latest > 0 { highestAcked[from] = latest }
         if fresh > 0 {
             ackTimers[from] = timer
             ackBackoff[from] = nil

@@ -9,22 +9,42 @@ extension RoutingCore {
         var silent: [ForwardDirective] = []
         while let d = deadlines.min, d.at <= now {
             _ = deadlines.popMin()
-            guard let flight = flights.removeValue(forKey: d.sequence) else { continue }
-            flightsByHop[flight.hop]?.remove(d.sequence)
-            lateFlights[d.sequence] = flight
-            stats.timeouts += 1
-            // A hop that still acks other messages is slow, not gone: back its timeout off (as
-            // TCP does) and send again there. Only a hop silent for longer than `failAfter` is
-            // failed over, so a busy next hop is not buried in copies on every path at once.
-            if let since = silentSince[flight.hop], now - since >= failAfter(flight.hop) {
-                failHop(flight.hop, now: now)
-                silent.append(.checkPeer(flight.hop))
-                requeue(flight, transmission: d.sequence, now: now, immediately: true)
-            } else {
-                narrowWindow(flight.hop, now: now)
-                ackBackoff[flight.hop] = min((ackBackoff[flight.hop] ?? 1) * 2, 64)
-                requeue(flight, transmission: d.sequence, now: now, immediately: true)
+            guard let flight = flights[d.sequence] else { continue }
+            let hop = flight.hop
+            // A hop silent for longer than `failAfter` is failed over: all it has goes to the
+            // alternative.
+            if let since = silentSince[hop], now - since >= failAfter(hop) {
+                stats.timeouts += 1
+                giveUp(d.sequence, flight, now: now)
+                failHop(hop, now: now)
+                silent.append(.checkPeer(hop))
+                continue
             }
+            // A hop that still acks is slow or dropped this one. It takes and acks a link's
+            // frames in the order they were sent, so an ack of a later transmission means this
+            // one was lost (its receiver was busy, or failed to append it): send it again, as
+            // TCP's fast retransmit would. Otherwise it is queued there behind the hop's oldest
+            // transmission: only that one is sent again (a probe, with the timeout backed off),
+            // at most one per timeout, and the rest wait one more timeout. Sending every one
+            // whose deadline passed had a receiver that fell behind for a moment — a checkpoint,
+            // its CPU taken by its neighbours — take a whole window twice, which put it further
+            // behind (docs/benchmarks.md, 2026-12-02).
+            narrowWindow(hop, now: now)
+            let lost = (highestAcked[hop] ?? 0) > d.sequence
+            let probing = probedAt[hop].map { now - $0 < ackTimeout(hop) } ?? false
+            guard lost || (!probing && flightsByHop[hop]?.first == d.sequence) else {
+                stats.ackWaitsExtended += 1
+                deadlines.insert(Deadline(at: now + ackTimeout(hop), sequence: d.sequence, id: d.id))
+                continue
+            }
+            stats.timeouts += 1
+            if lost {
+                stats.lostTransmissions += 1
+            } else {
+                probedAt[hop] = now
+                ackBackoff[hop] = min((ackBackoff[hop] ?? 1) * 2, 64)
+            }
+            giveUp(d.sequence, flight, now: now)
         }
         while let p = parked.min, p.at <= now {
             _ = parked.popMin()
@@ -42,6 +62,15 @@ extension RoutingCore {
         // stays silent is failed (`failHop`), and then all of it goes to the alternative.
         for hop in windowWaiting.keys.sorted() { fillWindow(of: hop) }
         return silent + dispatch(now: now)
+    }
+
+    /// Transmission `tx` is given up on (its ack may still come late): its targets go back to
+    /// be routed at once.
+    mutating func giveUp(_ tx: UInt64, _ flight: Flight, now: MeshInstant) {
+        flights[tx] = nil
+        flightsByHop[flight.hop]?.remove(tx)
+        lateFlights[tx] = flight
+        requeue(flight, transmission: tx, now: now, immediately: true)
     }
 
     /// Messages waiting for `hop`'s window go on, oldest first, as far as it has room. (Taken
@@ -63,6 +92,8 @@ extension RoutingCore {
         ackBackoff[hop] = nil
         releaseWindow(of: hop)
         guard let transmissions = flightsByHop.removeValue(forKey: hop) else { return }
+        stats.failovers += 1
+        stats.failedOverInFlight += transmissions.count
         for tx in transmissions {
             guard let flight = flights.removeValue(forKey: tx) else { continue }
             lateFlights[tx] = flight

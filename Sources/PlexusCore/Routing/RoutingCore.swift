@@ -48,6 +48,11 @@ public struct RoutingCore: Sendable {
     var ackTimers: [NodeID: AckTimer] = [:]
     /// Multiplier on a hop's ack timeout, doubled by each timeout and reset by a fresh sample.
     var ackBackoff: [NodeID: Double] = [:]
+    /// The latest first transmission (not a copy sent again) each next hop acked: an older one
+    /// it has not acked by its deadline was lost, not queued (`timerFired`).
+    var highestAcked: [NodeID: UInt64] = [:]
+    /// When each next hop's oldest transmission was last sent again as a probe (`timerFired`).
+    var probedAt: [NodeID: MeshInstant] = [:]
     /// Since when each next hop has had messages outstanding without acking any.
     var silentSince: [NodeID: MeshInstant] = [:]
     /// Next hops that missed an ack: avoided until the instant, or until they ack again.
