@@ -19,6 +19,31 @@ struct MessageIDTests {
         }
     }
 
+    /// The hand-written parser reads every canonical id as Foundation does, and refuses every
+    /// other shape: each position of a valid id replaced by each printable character, ids cut
+    /// short or run long. Foundation on Linux parses with `sscanf`, which also takes a space, a
+    /// sign or `x` inside a group (" 192f3a4-…" reads as 0x0192f3a4): such ids are not the
+    /// canonical form the envelope requires, and are refused.
+    @Test func parsingReadsTheCanonicalFormOnly() {
+        let valid = "0192f3a4-5b6c-7d8e-9fa0-b1c2d3e4f5a6"
+        #expect(MessageID(string: valid)?.uuid == UUID(uuidString: valid))
+        #expect(MessageID(string: valid.uppercased())?.uuid == UUID(uuidString: valid))
+        for wrong in ["", valid + "0", String(valid.dropLast()), "0192f3a45b6c7d8e9fa0b1c2d3e4f5a6", "{0192f3a4-5b6c-7d8e-9fa0-b1c2d3e4f5}",
+                      "0192f3a4-5b6c-7d8e-9fa0-b1c2d3e4f5é"] {
+            #expect(MessageID(string: wrong) == nil, "\(wrong)")
+        }
+        let hyphens: Set = [8, 13, 18, 23]
+        for i in 0..<36 {
+            for code in UInt8(32)...126 {
+                var bytes = Array(valid.utf8)
+                bytes[i] = code
+                let input = String(decoding: bytes, as: UTF8.self)
+                let canonical = hyphens.contains(i) ? code == UInt8(ascii: "-") : Hex.value(of: code) != nil
+                #expect(MessageID(string: input)?.uuid == (canonical ? UUID(uuidString: input) : nil), "\(input)")
+            }
+        }
+    }
+
     /// Equality and hashing read all 16 bytes (as two words): ids that differ in any one byte
     /// are different keys, and equal ids hash alike.
     @Test func everyByteCountsForEqualityAndHashing() {
