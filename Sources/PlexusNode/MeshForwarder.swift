@@ -126,8 +126,15 @@ final class MeshForwarder: ForwardingSink {
             awaitingDelivery.withLock { awaiting in for id in refused { awaiting[id] = nil } }
             driver.abandon(refused)
         }
+        // By index: `filter` and `map` over the records copied each one (a retain and release of
+        // every field of its envelope), 2.5 % of an origin's CPU while forwarding.
         let refusedSet = Set(refused)
-        driver.persisted(records.filter { !refusedSet.contains($0.envelope.messageID) }.map { ($0.envelope.messageID, $0.json) })
+        var durable: [(MessageID, [UInt8])] = []
+        durable.reserveCapacity(records.count)
+        for i in records.indices where refusedSet.isEmpty || !refusedSet.contains(records[i].envelope.messageID) {
+            durable.append((records[i].envelope.messageID, records[i].json))
+        }
+        driver.persisted(durable)
     }
 
     /// Sets `inbox` of the records to deliver here: the recipients homed at this node, whose

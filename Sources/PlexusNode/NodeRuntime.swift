@@ -186,10 +186,11 @@ public final class NodeRuntime: MessageIngestor {
         } else {
             outcomes = try await appended(records, via: ingress)
         }
-        let receipts = zip(records, outcomes).map { record, outcome in
+        // By index, not by zipping the records: that copied each one (see `MeshForwarder.committed`).
+        let receipts = outcomes.indices.map { i in
             var refused: String?
-            if case .refused(let reason) = outcome { refused = reason }
-            return IngestReceipt(messageID: record.envelope.messageID, duplicate: outcome == .duplicate, refused: refused)
+            if case .refused(let reason) = outcomes[i] { refused = reason }
+            return IngestReceipt(messageID: records[i].envelope.messageID, duplicate: outcomes[i] == .duplicate, refused: refused)
         }
         if outcomes.contains(where: \.isNewlyLogged) { logSignal.poke() }
         // Frames are copies of the logged bytes; make them only when someone is streaming.

@@ -164,7 +164,7 @@ extension RoutingCore {
         while budget > 0, let id = ready.popFirst() {
             // Taken out of the table while its targets change, and put back (unless released)
             // at the end: a copy left in the table made the first change copy its targets.
-            guard let index = held.index(forKey: id), held.values[index].durable else { continue }
+            guard let index = held.index(forKey: id), heldInPlace(index, { $0.durable }) else { continue }
             var h = held.remove(at: index).value
             if !h.avoid.isEmpty, now >= h.avoidUntil { h.avoid = [] }
             if now >= h.expires {
