@@ -73,6 +73,8 @@ public struct ForwardingStats: Sendable, Equatable {
     public var duplicates = 0
     public var transmissions = 0
     public var retransmissions = 0
+    /// Ack deadlines that gave a transmission up: found lost, sent again as the hop's probe, or
+    /// the hop failed over for silence (`RoutingCore.timerFired`).
     public var timeouts = 0
     /// Ack deadlines that passed while the next hop still acked, for transmissions queued there
     /// behind its oldest: waited for one more timeout instead of sent again.
