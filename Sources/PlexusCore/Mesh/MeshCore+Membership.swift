@@ -47,9 +47,12 @@ extension MeshCore {
             suspicions[id] = nil
             // Back from dead or gone (a restart): the probes it missed measured its absence, which
             // membership already showed, not the link. Counted as loss they would keep routes off
-            // the restarted node long after it is back; reset, the next scheduled link check
-            // reports the change. The RTT still describes the path.
-            if previous == .dead || previous == .left { links[id]?.loss = 0 }
+            // the restarted node long after it is back; reset, and reported at the next
+            // housekeeping (`linksBack`). The RTT still describes the path.
+            if previous == .dead || previous == .left {
+                links[id]?.loss = 0
+                linksBack.insert(id)
+            }
             if rebroadcast { enqueue(.alive(id: id, incarnation: inc, address: address)) }
             return previous == .alive ? [] : [.membershipChanged(MemberChange(node: id, status: .alive, incarnation: inc, previous: previous))]
         }

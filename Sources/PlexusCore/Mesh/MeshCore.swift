@@ -50,6 +50,9 @@ public struct MeshCore: Sendable {
     var publishedLinks: [String: LinkStat] = [:]
     var lastLinkPublish: MeshInstant?
     var lastLinkCheck: MeshInstant?
+    /// Peers back from dead or gone (restarted) since the last link check: their links are
+    /// checked at the next housekeeping, not the next scheduled check (`publishHealthIfMoved`).
+    var linksBack: Set<NodeID> = []
     var health = NodeHealth(load: 0, queueDepth: 0)
     var publishedHealth: NodeHealth?
     var lastHealthPublish: MeshInstant?
