@@ -86,6 +86,16 @@ extension Simulation {
             notes.append("slow failover: message \(slow.index) from \(nodes[message.origin].id) at \(SimReport.seconds(message.created)) "
                          + "reached its last recipient after \((slow.seconds * 1000).rounded() / 1000) s (rerun with --trace-message \(slow.index))")
         }
+        // Eligible for the 2 s figure (origin and recipients connected) and later than that.
+        let late = routingMetrics.messages.indices.filter { i in
+            let m = routingMetrics.messages[i]
+            return m.acked != nil && m.eligible && m.fullyDelivered && (m.lastDelivery.map { $0 - m.created > RoutingMetrics.deliveryDeadline } ?? false)
+        }
+        for i in late.prefix(3) {
+            let m = routingMetrics.messages[i]
+            notes.append("late: message \(i) from \(nodes[m.origin].id) at \(SimReport.seconds(m.created)) took "
+                         + "\(Double(m.lastDelivery! - m.created) / 1e9) s with a path all along (rerun with --trace-message \(i))")
+        }
         let lost = routingMetrics.messages.indices.filter { routingMetrics.messages[$0].acked != nil && !routingMetrics.messages[$0].fullyDelivered }
         for m in lost.prefix(5) {
             let message = routingMetrics.messages[m]

@@ -38,13 +38,21 @@ import Testing
         #expect(memory[3] == "v3")
     }
 
-    /// The peers a message was handed to: each once, in order, the first kept inline.
-    @Test func handedToKeepsEachPeerOnce() {
+    /// The peers a message was handed to: each once, the first kept inline, each with the
+    /// targets it went to them for.
+    @Test func handedToKeepsEachPeerOnceWithItsTargets() {
         var handed = RoutingCore.HandedTo()
         #expect(handed.isEmpty && handed.set.isEmpty)
-        for peer: NodeID in ["b", "c", "b", "d", "c"] { handed.insert(peer) }
+        for (peer, target): (NodeID, NodeID) in [("b", "x"), ("c", "y"), ("b", "z"), ("d", "w"), ("c", "y")] {
+            handed.insert(peer, for: [target])
+        }
         #expect(!handed.isEmpty)
         #expect(handed.set == ["b", "c", "d"])
+        #expect(handed.peers(forAny: ["x"]) == ["b"])
+        #expect(handed.peers(forAny: ["z", "y"]) == ["b", "c"])
+        #expect(handed.peers(forAny: ["w"]) == ["d"])
+        #expect(RoutingCore.HandedTo.mask(["x", "y", "z", "w"]).nonzeroBitCount == 4, "these ids hash to distinct bits")
+        #expect(handed.peers(forAny: ["v"]).isEmpty || RoutingCore.HandedTo.mask(["v"]) & RoutingCore.HandedTo.mask(["x", "y", "z", "w"]) != 0)
     }
 
     /// `update` changes a remembered value in place without making it younger, and remembers a

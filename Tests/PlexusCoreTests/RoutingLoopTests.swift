@@ -44,6 +44,70 @@ import Testing
         #expect(b.heldCount == 1)
     }
 
+    /// Three nodes each handing the message to the next round a loop (`routing-partition` seed
+    /// 40): a copy for the target `a` is handing to b comes from c. `a` acks it as a duplicate
+    /// but voids its own transmission to b — b's ack may be only a duplicate's, given on the
+    /// strength of b's own transmission round the loop — and keeps custody. Before, every node
+    /// on the loop let go on the next one's ack, and the message was lost.
+    @Test func aCopyRoundALoopWhileItIsHandedOnKeepsCustody() {
+        var mesh = RoutingTestMesh(["a", "b", "c", "t"], links: [("a", "b"), ("b", "t"), ("a", "c"), ("c", "t")],
+                                   subjects: ["t": ["agent-t"]])
+        let id = mid(44)
+        mesh.originate(at: "a", id, to: ["agent-t"])
+        guard case .data(let sent)? = mesh.wire.first(where: { $0.from == "a" })?.frame, mesh.wire.first?.to == "b" else {
+            Issue.record("a did not hand it to b: \(mesh.wire)")
+            return
+        }
+        mesh.wire.removeAll()
+        let (admission, out) = mesh.cores["a"]!.receive(data(id, 900, hop: 3, to: ["t"]), from: "c", now: mesh.now)
+        #expect(admission == .duplicate)
+        #expect(out.contains { if case .ack(DataAck(id: id, transmission: 900), "c") = $0 { true } else { false } })
+        #expect(mesh.cores["a"]!.stats.looped == 1)
+        #expect(mesh.cores["a"]!.stats.bounced == 0)
+        // Routed again, avoiding b: to c (the only other way), which now holds it too.
+        #expect(sends(out) == ["c"])
+        // b's ack of the voided transmission releases nothing.
+        _ = mesh.cores["a"]!.acked([DataAck(id: id, transmission: sent.transmission)], from: "b", now: mesh.now)
+        #expect(mesh.cores["a"]!.heldCount == 1)
+        mesh.carry(out, at: "a")
+        mesh.wire.removeAll { if case .acks = $0.frame { true } else { false } }
+        mesh.deliverAll()
+        #expect(mesh.delivered["t"] == [id])
+        #expect(mesh.cores["a"]!.heldCount == 0)
+    }
+
+    /// A retransmission from the peer the node had the message from is not a loop, even while
+    /// the node is handing it on: acked as a duplicate, the transmission under way stands.
+    @Test func aRetransmissionFromUpstreamWhileHandingItOnIsNoLoop() {
+        var mesh = RoutingTestMesh(["s", "a", "b", "t"], links: [("s", "a"), ("a", "b"), ("b", "t")], subjects: ["t": ["agent-t"]])
+        let id = mid(45)
+        _ = mesh.cores["a"]!.receive(data(id, 1, hop: 1, to: ["t"]), from: "s", now: mesh.now)
+        #expect(sends(mesh.cores["a"]!.persisted(id, now: mesh.now)) == ["b"])
+        let (again, out) = mesh.cores["a"]!.receive(data(id, 2, hop: 1, to: ["t"]), from: "s", now: mesh.now)
+        #expect(again == .duplicate)
+        #expect(sends(out).isEmpty)
+        #expect(mesh.cores["a"]!.stats.looped == 0)
+    }
+
+    /// A fan-out message passes a node once per branch of its tree: a copy for another target
+    /// than the one it was handed on for is no loop, and goes the way its route says — here the
+    /// peer the first branch went to (`routing-grid` seed 38 sent it round the grid for 30 s).
+    @Test func aCopyForAnotherBranchOfTheTreeIsNoLoop() {
+        var mesh = RoutingTestMesh(["a", "b", "c", "d", "e"], links: [("a", "b"), ("b", "d"), ("d", "e"), ("d", "c")],
+                                   subjects: ["c": ["agent-c"], "e": ["agent-e"]])
+        let id = mid(46)
+        _ = mesh.cores["b"]!.receive(data(id, 1, hop: 1, to: ["e"]), from: "a", now: mesh.now)
+        mesh.carry(mesh.cores["b"]!.persisted(id, now: mesh.now), at: "b")
+        mesh.deliverAll()
+        #expect(mesh.delivered["e"] == [id])
+        #expect(mesh.cores["b"]!.heldCount == 0)
+        mesh.wire.removeAll()
+        let (branch, _) = mesh.cores["b"]!.receive(data(id, 2, hop: 1, to: ["c"]), from: "a", now: mesh.now)
+        #expect(branch == .accepted(role: .relay, deliverHere: false, targets: [.node("c")]))
+        #expect(mesh.cores["b"]!.stats.looped == 0)
+        #expect(sends(mesh.cores["b"]!.persisted(id, now: mesh.now)) == ["d"])
+    }
+
     /// A copy back at a node that had handed it straight to its destination goes to the
     /// destination again, not round the loop: handing a message to its destination cannot
     /// loop (the destination takes it, or acks it as the duplicate it is).

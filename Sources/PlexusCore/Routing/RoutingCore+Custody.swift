@@ -41,31 +41,45 @@ extension RoutingCore {
         // route again avoiding the peer (split horizon). Also while another copy of it is
         // being appended here (not durable for that moment): its transmissions are in flight
         // all the same, and skipping this then let both nodes release it on each other's ack.
+        //
+        // Looped: a copy for a target this node is handing to another peer comes from a third
+        // one (not the peer it came from, whose copy would be a retransmission). It went round
+        // a loop of three or more nodes while route tables disagreed, and each node on the loop
+        // is handing it to the next: acked as a duplicate on the strength of that transmission,
+        // the next node's ack — itself a duplicate's, acked on the strength of its own
+        // transmission — would release it, and so round the loop until no node held it (an
+        // acknowledged message lost: simulations/routing-partition.yaml, seed 40). So that
+        // transmission is voided as well and the target routed again: custody stays here, at
+        // the cost of a second copy should the peer have taken it after all (receivers
+        // de-duplicate).
         var bounced: [ForwardDirective] = []
         if var h = held[frame.id] {
-            var voided: Set<UInt64> = []
+            var voided: [UInt64: NodeID] = [:]
             for t in frame.targets where t != me {
-                guard let tx = h.pending[.node(t)]?.transmission, flights[tx]?.hop == from else { continue }
-                voided.insert(tx)
+                guard let tx = h.pending[.node(t)]?.transmission, let hop = flights[tx]?.hop else { continue }
+                if hop == from || from != h.from { voided[tx] = hop }
             }
-            for tx in voided.sorted() {
-                flights[tx] = nil
-                flightsByHop[from]?.remove(tx)
+            let looped = Set(voided.values.filter { $0 != from })
+            for tx in voided.keys.sorted() {
+                flightsByHop[flights.removeValue(forKey: tx)!.hop]?.remove(tx)
             }
             // Every target of a voided transmission goes back to be routed, not only those the
             // bounced copy named: a target left pointing at a voided transmission would wait
             // for an ack that can no longer come.
-            for t in Array(h.pending.keys) where h.pending[t]!.transmission.map(voided.contains) == true {
+            for t in Array(h.pending.keys) where h.pending[t]!.transmission.map { voided[$0] != nil } == true {
                 h.pending[t]!.transmission = nil
             }
-            let any = !voided.isEmpty
-            if any {
-                h.from = from
-                h.bouncedBy.insert(from)
-                avoid([from], &h, now: now)
+            if !voided.isEmpty {
+                // Handed back: not straight back there. (A loop's copy leaves `from` as it was,
+                // so the upstream's retransmissions still read as such.)
+                if voided.values.contains(from) { h.from = from }
+                // A late ack from them proves nothing now: they handed it back, or sit on the loop.
+                h.bouncedBy.formUnion(voided.values)
+                avoid(voided.values.contains(from) ? looped.union([from]) : looped, &h, now: now)
                 held[frame.id] = h
                 ready.append(frame.id)
-                stats.bounced += 1
+                if voided.values.contains(from) { stats.bounced += 1 }
+                if !looped.isEmpty { stats.looped += 1 }
                 bounced = dispatch(now: now)
             }
         }
@@ -120,8 +134,12 @@ extension RoutingCore {
             held[frame.id]!.from = from
             // Back at a node it already left: a loop. Not handed again to the peers it went to
             // from here (for a while, or until its routes change).
-            if let before = memory[frame.id]?.handedTo, !before.isEmpty, var h = held.removeValue(forKey: frame.id) {
-                avoid(before.set, &h, now: now)
+            // Only a copy for a target it was handed on for: a fan-out message passes a node
+            // once per branch of its tree, and avoiding where the other branch went sent this
+            // one round the grid (simulations/routing-grid.yaml, seed 38: 30 s late).
+            if let before = memory[frame.id]?.handedTo.peers(forAny: frame.targets), !before.isEmpty,
+               var h = held.removeValue(forKey: frame.id) {
+                avoid(before, &h, now: now)
                 held[frame.id] = h
                 stats.looped += 1
             }
@@ -289,9 +307,9 @@ extension RoutingCore {
         memory.update(id, default: Memory()) { $0.here = true }
     }
 
-    /// `id` was handed to `hop`.
-    mutating func rememberHanded(_ id: MessageID, to hop: NodeID) {
-        memory.update(id, default: Memory()) { $0.handedTo.insert(hop) }
+    /// `id` was handed to `hop` for `targets`.
+    mutating func rememberHanded(_ id: MessageID, to hop: NodeID, for targets: [NodeID]) {
+        memory.update(id, default: Memory()) { $0.handedTo.insert(hop, for: targets) }
     }
 
     /// `RoutingGraph.interested(in:)`, remembered per topic until the graph changes (at most

@@ -227,7 +227,7 @@ extension RoutingCore {
                     h.pending[.node(t)]!.transmission = tx
                 }
                 flights[tx] = Flight(id: id, hop: hop, targets: targets, sentAt: now, retransmission: retransmission, copy: h.sequence)
-                rememberHanded(id, to: hop)
+                rememberHanded(id, to: hop, for: targets)
                 flightsByHop[hop, default: []].append(tx)
                 if silentSince[hop] == nil { silentSince[hop] = now }
                 deadlines.insert(Deadline(at: now + ackTimeout(hop), sequence: tx, id: id))

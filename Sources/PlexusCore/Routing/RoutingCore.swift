@@ -239,20 +239,50 @@ extension RoutingCore {
         var handedTo = HandedTo()
     }
 
-    /// The peers a message was handed to. Almost always one, kept inline: an array here was an
-    /// allocation (and a free at eviction) for every message a node handed on.
+    /// The peers a message was handed to, each with the targets it was handed to them for (as
+    /// a 64-bit Bloom mask of their ids: a collision only makes a fan-out copy look like a loop
+    /// copy, which is what every copy looked like before). Almost always one peer, kept inline:
+    /// an array here was an allocation (and a free at eviction) for every message handed on.
     struct HandedTo: Sendable {
         private var first: NodeID?
-        private var more: [NodeID] = []
+        private var firstTargets: UInt64 = 0
+        private var more: [(node: NodeID, targets: UInt64)] = []
 
         var isEmpty: Bool { first == nil }
 
-        mutating func insert(_ node: NodeID) {
-            guard let first else { return self.first = node }
-            if first != node, !more.contains(node) { more.append(node) }
+        mutating func insert(_ node: NodeID, for targets: [NodeID]) {
+            let mask = Self.mask(targets)
+            guard let first else {
+                self.first = node
+                firstTargets = mask
+                return
+            }
+            if first == node { return firstTargets |= mask }
+            if let i = more.firstIndex(where: { $0.node == node }) { more[i].targets |= mask } else { more.append((node, mask)) }
         }
 
-        var set: Set<NodeID> { Set([first].compactMap { $0 } + more) }
+        /// The peers it was handed to for any of `targets`.
+        func peers(forAny targets: [NodeID]) -> Set<NodeID> {
+            guard let first else { return [] }
+            let mask = Self.mask(targets)
+            var out: Set<NodeID> = firstTargets & mask != 0 ? [first] : []
+            for m in more where m.targets & mask != 0 { out.insert(m.node) }
+            return out
+        }
+
+        var set: Set<NodeID> { Set([first].compactMap { $0 } + more.map(\.node)) }
+
+        /// One bit per target, from a hash that is the same in every process (the simulator's
+        /// runs must replay exactly).
+        static func mask(_ targets: [NodeID]) -> UInt64 {
+            var mask: UInt64 = 0
+            for t in targets {
+                var h = StableHash()
+                h.combine(t.rawValue)
+                mask |= 1 << (h.value % 64)
+            }
+            return mask
+        }
     }
 
     struct TargetState: Sendable {
