@@ -94,7 +94,7 @@ extension Simulation {
         for i in late.prefix(3) {
             let m = routingMetrics.messages[i]
             notes.append("late: message \(i) from \(nodes[m.origin].id) at \(SimReport.seconds(m.created)) took "
-                         + "\(Double(m.lastDelivery! - m.created) / 1e9) s with a path all along (rerun with --trace-message \(i))")
+                         + "\((Double(m.lastDelivery! - m.created) / 1e6).rounded() / 1000) s with a path all along (rerun with --trace-message \(i))")
         }
         let lost = routingMetrics.messages.indices.filter { routingMetrics.messages[$0].acked != nil && !routingMetrics.messages[$0].fullyDelivered }
         for m in lost.prefix(5) {
