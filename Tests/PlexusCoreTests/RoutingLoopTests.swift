@@ -16,6 +16,19 @@ import Testing
         out.compactMap { if case .send(_, let to) = $0 { to } else { nil } }
     }
 
+    /// `node` takes `id` for `target` from `from` and hands it on; it reaches `target`, and
+    /// `node` lets go of it. The wire is left empty. Returns how `node` took it.
+    private func relayToDelivery(_ mesh: inout RoutingTestMesh, _ id: MessageID, at node: NodeID, from: NodeID, to target: NodeID) -> Admission {
+        let (admission, out) = mesh.cores[node]!.receive(data(id, 1, hop: 1, to: [target]), from: from, now: mesh.now)
+        mesh.carry(out, at: node)
+        mesh.carry(mesh.cores[node]!.persisted(id, now: mesh.now), at: node)
+        mesh.deliverAll()
+        #expect(mesh.delivered[target] == [id])
+        #expect(mesh.cores[node]!.heldCount == 0)
+        mesh.wire.removeAll()
+        return admission
+    }
+
     /// d hands back the copy b is handing it, just while a second copy (for b itself) is being
     /// appended at b. d then acks b's transmission — d has let go of it by then — and b must
     /// keep custody, not release it on that ack as though d had it.
@@ -96,12 +109,7 @@ import Testing
         var mesh = RoutingTestMesh(["a", "b", "c", "d", "e"], links: [("a", "b"), ("b", "d"), ("d", "e"), ("d", "c")],
                                    subjects: ["c": ["agent-c"], "e": ["agent-e"]])
         let id = mid(46)
-        _ = mesh.cores["b"]!.receive(data(id, 1, hop: 1, to: ["e"]), from: "a", now: mesh.now)
-        mesh.carry(mesh.cores["b"]!.persisted(id, now: mesh.now), at: "b")
-        mesh.deliverAll()
-        #expect(mesh.delivered["e"] == [id])
-        #expect(mesh.cores["b"]!.heldCount == 0)
-        mesh.wire.removeAll()
+        #expect(relayToDelivery(&mesh, id, at: "b", from: "a", to: "e") == .accepted(role: .relay, deliverHere: false, targets: [.node("e")]))
         let (branch, _) = mesh.cores["b"]!.receive(data(id, 2, hop: 1, to: ["c"]), from: "a", now: mesh.now)
         #expect(branch == .accepted(role: .relay, deliverHere: false, targets: [.node("c")]))
         #expect(mesh.cores["b"]!.stats.looped == 0)
@@ -114,15 +122,8 @@ import Testing
     @Test func aLoopedMessageStillGoesStraightToItsDestination() {
         var mesh = RoutingTestMesh(["a", "b", "d"], links: [("a", "b"), ("a", "d"), ("b", "d")], subjects: ["d": ["agent-d"]])
         let id = mid(42)
-        let (first, out) = mesh.cores["a"]!.receive(data(id, 1, hop: 1, to: ["d"]), from: "b", now: mesh.now)
-        #expect(first == .accepted(role: .relay, deliverHere: false, targets: [.node("d")]))
-        mesh.carry(out, at: "a")
-        mesh.carry(mesh.cores["a"]!.persisted(id, now: mesh.now), at: "a")
-        mesh.deliverAll()
-        #expect(mesh.delivered["d"] == [id])
-        #expect(mesh.cores["a"]!.heldCount == 0)
+        #expect(relayToDelivery(&mesh, id, at: "a", from: "b", to: "d") == .accepted(role: .relay, deliverHere: false, targets: [.node("d")]))
         // b hands a copy to a again (its route to d runs through a for a moment).
-        mesh.wire.removeAll()
         let (again, _) = mesh.cores["a"]!.receive(data(id, 2, hop: 1, to: ["d"]), from: "b", now: mesh.now)
         #expect(again == .accepted(role: .relay, deliverHere: false, targets: [.node("d")]))
         #expect(mesh.cores["a"]!.stats.looped == 1)
