@@ -89,6 +89,43 @@ import Testing
         #expect(mesh.cores["a"]!.heldCount == 0)
     }
 
+    /// A copy back from a peer the node gave up on (it was slow to ack, and the message went
+    /// to be routed again) is acked as a duplicate, so that peer lets go of it: its late ack
+    /// of the first copy must not make this node let go too. Found under load in
+    /// RoutingProcessTests: the message routed again waited in the next hop's window, the
+    /// restarted relay it had gone to handed its copy back, and both released it on each
+    /// other's ack — logged at n1, n2 and n3, never delivered.
+    @Test func aLateAckFromAPeerThatHandedItsCopyBackReleasesNothing() {
+        var mesh = RoutingTestMesh(["s", "a", "b", "c", "t"], links: [("s", "a"), ("a", "b"), ("b", "t"), ("a", "c"), ("c", "t")],
+                                   subjects: ["t": ["agent-t"]])
+        let id = mid(47)
+        _ = mesh.cores["a"]!.receive(data(id, 1, hop: 1, to: ["t"]), from: "s", now: mesh.now)
+        let first = mesh.cores["a"]!.persisted(id, now: mesh.now)
+        guard let toB = first.compactMap({ if case .send(let f, "b") = $0 { f } else { nil } }).first else {
+            Issue.record("a did not hand it to b: \(first)")
+            return
+        }
+        mesh.carry(first, at: "a")
+        mesh.wire.removeAll()
+        // b stays silent: a fails it over and hands the message to c instead.
+        mesh.advance(.seconds(2))
+        #expect(mesh.wire.contains { $0.from == "a" && $0.to == "c" })
+        mesh.wire.removeAll()
+        // b, restarted slow, took the first copy after all; its route runs back through a.
+        let (back, out) = mesh.cores["a"]!.receive(data(id, 900, hop: 3, to: ["t"]), from: "b", now: mesh.now)
+        #expect(back == .duplicate)
+        #expect(out.contains { if case .ack(DataAck(id: id, transmission: 900), "b") = $0 { true } else { false } })
+        // b lets go on that ack; its late ack of the first copy must not release a's.
+        _ = mesh.cores["a"]!.acked([DataAck(id: id, transmission: toB.transmission)], from: "b", now: mesh.now)
+        #expect(mesh.cores["a"]!.heldCount == 1)
+        #expect(mesh.cores["a"]!.stats.lateAcks == 0)
+        // What a sends from now on is acked as usual, and delivered.
+        mesh.carry(out, at: "a")
+        mesh.deliverAll()
+        #expect(mesh.delivered["t"] == [id])
+        #expect(mesh.cores["a"]!.heldCount == 0)
+    }
+
     /// A retransmission from the peer the node had the message from is not a loop, even while
     /// the node is handing it on: acked as a duplicate, the transmission under way stands.
     @Test func aRetransmissionFromUpstreamWhileHandingItOnIsNoLoop() {

@@ -60,6 +60,17 @@ extension RoutingCore {
                 if hop == from || from != h.from { voided[tx] = hop }
             }
             let looped = Set(voided.values.filter { $0 != from })
+            // Whatever becomes of our transmissions, `from` is about to be acked for a target
+            // held here and lets go of it: an ack it sends late for a copy we handed it before
+            // proves nothing now. Found under load in RoutingProcessTests: n2 gave up on a
+            // transmission to a restarted n3 that was slow to ack and routed the message again,
+            // but it waited in n4's window; n3 took it all the same and, its own route running
+            // back through n2, handed it to n2, which acked that copy as a duplicate. n3 let
+            // go, then n2 did on n3's late ack of the first copy, and no node held it.
+            if frame.targets.contains(where: { h.pending[.node($0)] != nil }) {
+                h.bouncedBy[from] = nextTransmission
+                held[frame.id] = h
+            }
             for tx in voided.keys.sorted() {
                 flightsByHop[flights.removeValue(forKey: tx)!.hop]?.remove(tx)
             }
@@ -74,7 +85,7 @@ extension RoutingCore {
                 // so the upstream's retransmissions still read as such.)
                 if voided.values.contains(from) { h.from = from }
                 // A late ack from them proves nothing now: they handed it back, or sit on the loop.
-                h.bouncedBy.formUnion(voided.values)
+                for hop in voided.values { h.bouncedBy[hop] = nextTransmission }
                 avoid(voided.values.contains(from) ? looped.union([from]) : looped, &h, now: now)
                 held[frame.id] = h
                 ready.append(frame.id)
@@ -255,7 +266,7 @@ extension RoutingCore {
             if timer == nil { timer = AckTimer(smoothed: ms, variance: ms / 2) } else { timer!.sample(ms) }
             fresh += 1
             // In place: a copy taken out would share its targets and copy them on this change.
-            guard let i = held.index(forKey: flight.id), heldInPlace(i, { $0.sequence == flight.copy && !(late && $0.bouncedBy.contains(from)) })
+            guard let i = held.index(forKey: flight.id), heldInPlace(i, { $0.sequence == flight.copy && !(late && ack.transmission < $0.bouncedBy[from] ?? 0) })
             else { continue }
             if late { stats.lateAcks += 1 }
             for t in flight.targets { held.values[i].pending[.node(t)] = nil }

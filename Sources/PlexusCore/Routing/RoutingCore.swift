@@ -216,9 +216,10 @@ extension RoutingCore {
         /// The routes of its node targets when it came back: a graph change that leaves them as
         /// they were does not lift the avoidance (`RoutingCore.routesMoved`).
         var avoidedOn: [NodeID: RouteOptions] = [:]
-        /// Peers that handed this copy back while it was being handed to them: they let go of
-        /// it, so a late ack of an earlier transmission from them proves nothing.
-        var bouncedBy: Set<NodeID> = []
+        /// Peers whose late acks of transmissions numbered below the one kept here prove
+        /// nothing: they handed this copy back (or sent it round a loop) after those went out,
+        /// and were acked as duplicates on the strength of this custody, so they let go of it.
+        var bouncedBy: [NodeID: UInt64] = [:]
         /// Its expiry is in `homelessExpiry` (it waited for a subject's home once).
         var expiryWatched = false
     }
