@@ -23,6 +23,7 @@ enum MeshSettingsReader {
             ("retransmit_mult", \.retransmitMult, 1),
             ("suspicion_confirmations", \.suspicionConfirmations, 1),
             ("awareness_max_multiplier", \.awarenessMaxMultiplier, 1),
+            ("watched_neighbors", \.watchedNeighbors, 0),
         ]
         let known = durations.map(\.0) + ints.map(\.0) + ["suspicion_max_multiplier"]
         try mapping.rejectUnknownKeys(allowing: known)

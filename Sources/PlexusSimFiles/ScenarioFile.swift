@@ -22,7 +22,7 @@ import Yams
 /// settings:             # optional overrides of MeshSettings fields, snake_case:
 ///   probe_interval: 1s  # probe_timeout, indirect_checks, gossip_interval, gossip_nodes, eager_gossip_delay,
 ///                       # retransmit_mult, suspicion_minimum, suspicion_max_multiplier, suspicion_confirmations,
-///                       # anti_entropy_interval, awareness_max_multiplier
+///                       # anti_entropy_interval, awareness_max_multiplier, watched_neighbors
 /// start: {initial: 50, stagger: 20ms, seed_nodes: 3}   # all optional (Scenario.Start defaults; initial default = all nodes)
 /// measure_from: 30s     # default 0; at most `duration`
 /// events:               # each item: `at` (at most `duration`) and exactly one event key

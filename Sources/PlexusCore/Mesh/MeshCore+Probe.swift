@@ -4,11 +4,29 @@ extension MeshCore {
     mutating func probeTick(now: MeshInstant, rng: inout some RandomNumberGenerator) -> [MeshDirective] {
         var out = regularProbe.map { finishProbe(seq: $0, now: now) } ?? []
         regularProbe = nil
+        for seq in neighborProbes { out += finishProbe(seq: seq, now: now) }
+        neighborProbes = []
         probeToken += 1
         out.append(.schedule(.probe(token: probeToken), after: scaledByHealth(settings.probeInterval)))
-        guard let target = nextProbeTarget(rng: &rng) else { return out }
-        out += startProbe(of: target, now: now, rng: &rng, outOfBand: false)
+        let target = nextProbeTarget(rng: &rng)
+        if let target { out += startProbe(of: target, now: now, rng: &rng, outOfBand: false) }
+        for neighbor in watchedNeighbors() where neighbor != target && !probes.values.contains(where: { $0.target == neighbor }) {
+            out += startProbe(of: neighbor, now: now, rng: &rng, outOfBand: false, neighbor: true)
+        }
         return out
+    }
+
+    /// The forwarding neighbours probed every period (`MeshSettings.watchedNeighbors`): the
+    /// exact ids of this node's `neighbors` that are active members, in the order configured.
+    /// Patterns are left to the round robin: one can match the whole mesh.
+    func watchedNeighbors() -> [NodeID] {
+        guard settings.watchedNeighbors > 0, case .array(let list)? = ownRecord["neighbors"] else { return [] }
+        var ids: [NodeID] = []
+        for case .string(let id) in list where !id.contains("*") && ids.count < settings.watchedNeighbors {
+            let node = NodeID(id)
+            if node != me, active.contains(node) { ids.append(node) }
+        }
+        return ids
     }
 
     mutating func nextProbeTarget(rng: inout some RandomNumberGenerator) -> NodeID? {
@@ -28,7 +46,10 @@ extension MeshCore {
         return nil
     }
 
-    mutating func startProbe(of target: NodeID, now: MeshInstant, rng: inout some RandomNumberGenerator, outOfBand: Bool) -> [MeshDirective] {
+    /// `outOfBand`: beside the period's probes, settled a period from now (`probeEnd`).
+    /// `neighbor`: a watched neighbour's, settled at the next tick with the regular one.
+    mutating func startProbe(of target: NodeID, now: MeshInstant, rng: inout some RandomNumberGenerator, outOfBand: Bool,
+                             neighbor: Bool = false) -> [MeshDirective] {
         nextSeq &+= 1
         let seq = nextSeq
         probes[seq] = ProbeState(seq: seq, target: target, sentAt: now, outOfBand: outOfBand)
@@ -45,6 +66,8 @@ extension MeshCore {
         if outOfBand {
             // Runs beside the regular probe and is settled one protocol period from now.
             out.append(.schedule(.probeEnd(seq: seq), after: scaledByHealth(settings.probeInterval)))
+        } else if neighbor {
+            neighborProbes.append(seq)
         } else {
             regularProbe = seq
         }

@@ -31,6 +31,8 @@ public struct MeshCore: Sendable {
     /// out-of-band ones (after a link reset).
     var probes: [UInt32: ProbeState] = [:]
     var regularProbe: UInt32?
+    /// This period's probes of watched forwarding neighbours, settled with the regular one.
+    var neighborProbes: [UInt32] = []
     var nextSeq: UInt32 = 0
     var relays: [UInt32: Relay] = [:]
     /// Lifeguard's local health score, 0 (healthy) to `awarenessMaxMultiplier - 1`.
