@@ -77,7 +77,7 @@ extension RoutingCore {
             // Every target of a voided transmission goes back to be routed, not only those the
             // bounced copy named: a target left pointing at a voided transmission would wait
             // for an ack that can no longer come.
-            for t in Array(h.pending.keys) where h.pending[t]!.transmission.map { voided[$0] != nil } == true {
+            for t in Array(h.pending.keys) where h.pending[t]!.transmission.map({ voided[$0] != nil }) == true {
                 h.pending[t]!.transmission = nil
             }
             if !voided.isEmpty {
