@@ -9,9 +9,9 @@ extension MeshCore {
         probeToken += 1
         out.append(.schedule(.probe(token: probeToken), after: scaledByHealth(settings.probeInterval)))
         let target = nextProbeTarget(rng: &rng)
-        if let target { out += startProbe(of: target, now: now, rng: &rng, outOfBand: false) }
+        if let target { out += startProbe(of: target, now: now, rng: &rng, kind: .regular) }
         for neighbor in watchedNeighbors() where neighbor != target && !probes.values.contains(where: { $0.target == neighbor }) {
-            out += startProbe(of: neighbor, now: now, rng: &rng, outOfBand: false, neighbor: true)
+            out += startProbe(of: neighbor, now: now, rng: &rng, kind: .neighbor)
         }
         return out
     }
@@ -46,13 +46,21 @@ extension MeshCore {
         return nil
     }
 
-    /// `outOfBand`: beside the period's probes, settled a period from now (`probeEnd`).
-    /// `neighbor`: a watched neighbour's, settled at the next tick with the regular one.
-    mutating func startProbe(of target: NodeID, now: MeshInstant, rng: inout some RandomNumberGenerator, outOfBand: Bool,
-                             neighbor: Bool = false) -> [MeshDirective] {
+    /// When a probe is settled.
+    enum ProbeKind {
+        /// The period's round-robin target: at the next tick.
+        case regular
+        /// A watched forwarding neighbour's: at the next tick, with the regular one.
+        case neighbor
+        /// Beside the period's probes (after a link reset): one period from now (`probeEnd`).
+        case outOfBand
+    }
+
+    mutating func startProbe(of target: NodeID, now: MeshInstant, rng: inout some RandomNumberGenerator,
+                             kind: ProbeKind) -> [MeshDirective] {
         nextSeq &+= 1
         let seq = nextSeq
-        probes[seq] = ProbeState(seq: seq, target: target, sentAt: now, outOfBand: outOfBand)
+        probes[seq] = ProbeState(seq: seq, target: target, sentAt: now, outOfBand: kind == .outOfBand)
         stats.probesSent += 1
         var gossip = broadcasts.take(budget: settings.maxPiggybackBytes, limit: retransmitLimit)
         if let m = members[target], m.status == .suspect {
@@ -63,13 +71,10 @@ extension MeshCore {
             .send(.ping(seq: seq, gossip: gossip), to: peer(target)),
             .schedule(.probeTimeout(seq: seq), after: scaledByHealth(settings.probeTimeout)),
         ]
-        if outOfBand {
-            // Runs beside the regular probe and is settled one protocol period from now.
-            out.append(.schedule(.probeEnd(seq: seq), after: scaledByHealth(settings.probeInterval)))
-        } else if neighbor {
-            neighborProbes.append(seq)
-        } else {
-            regularProbe = seq
+        switch kind {
+        case .regular: regularProbe = seq
+        case .neighbor: neighborProbes.append(seq)
+        case .outOfBand: out.append(.schedule(.probeEnd(seq: seq), after: scaledByHealth(settings.probeInterval)))
         }
         return out
     }

@@ -226,7 +226,7 @@ public struct MeshCore: Sendable {
     /// neither is suspected; the outside evidence only moves the probe earlier.
     public mutating func probeNow(_ node: NodeID, now: MeshInstant, rng: inout some RandomNumberGenerator) -> [MeshDirective] {
         guard started, let m = members[node], m.isActive, !probes.values.contains(where: { $0.target == node }) else { return [] }
-        return startProbe(of: node, now: now, rng: &rng, outOfBand: true)
+        return startProbe(of: node, now: now, rng: &rng, kind: .outOfBand)
     }
 
     // MARK: - Queries
