@@ -4,6 +4,15 @@ import Glibc
 import Foundation
 
 /// The real `plexus` executable as a child process, for tests about process death and restarts.
+///
+/// Known flake (seen once in three fresh-clone CI runs on 2026-12-03, in
+/// `CLITests.tailPrintsOneLinePerMatchingMessage`): Foundation's `Process.run()` in Swift 6.3.1
+/// can die with SIGSEGV in `memmove` while listing `/proc/self/fd` (it copies the whole
+/// 256-byte `d_name` of each entry and can read past readdir's buffer; fixed upstream in
+/// swift-corelibs-foundation PR #5472). The more descriptors the test process holds open, the
+/// likelier it is. The way out is a `posix_spawn` helper in PlexusTestSupport in place of every
+/// `Process()` of the tests (this file, ServerProcess, PostgresServer, CLITests, NATSTLSTests,
+/// RoutingProcessTests, PostgresNodeTests).
 final class NodeProcess: @unchecked Sendable {
     // @unchecked: `process` and the pipe are only touched from the test that owns this object,
     // one call at a time; Foundation's Process is not marked Sendable.
