@@ -19,7 +19,7 @@ struct EdgeBenchCommand: AsyncParsableCommand {
     var batch = 1_000
 
     func run() async throws {
-        let machine = MachineInfo.printHeader("Plexus edge benchmark", disk: true)
+        _ = MachineInfo.printHeader("Plexus edge benchmark", disk: true)
         let factory = MessageFactory(subjects: 1_000, topics: 100)
         print("message:  \(factory.input(0).serialized().count) bytes (the ingest benchmarks' shape), \(messages) per run, edge batch \(batch)")
         print("")

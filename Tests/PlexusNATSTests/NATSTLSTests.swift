@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOSSL
+import PlexusTestSupport
 import Testing
 @testable import PlexusNATS
 
@@ -15,18 +16,12 @@ extension NATSIntegrationTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let key = directory.appendingPathComponent("key.pem").path
         let certificate = directory.appendingPathComponent("cert.pem").path
-        let openssl = Process()
-        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        openssl.arguments = [
+        let openssl = try ChildProcess.run("/usr/bin/openssl", [
             "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
             "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
             "-keyout", key, "-out", certificate,
-        ]
-        openssl.standardOutput = FileHandle.nullDevice
-        openssl.standardError = FileHandle.nullDevice
-        try openssl.run()
-        openssl.waitUntilExit()
-        try #require(openssl.terminationStatus == 0)
+        ])
+        try #require(openssl.status == 0, "\(openssl.output)")
 
         let server = try await NATSServerProcess.start(["--tls", "--tlscert", certificate, "--tlskey", key])
         defer { server.stop() }

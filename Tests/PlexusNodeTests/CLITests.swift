@@ -1,5 +1,6 @@
 import Foundation
 import PlexusCore
+import PlexusTestSupport
 import Testing
 
 /// `plexus send` and `plexus tail` against a real node.
@@ -10,35 +11,21 @@ import Testing
         try await RawHTTP.onThread { try Self.runBlocking(arguments, stdin: stdin) }
     }
 
-    /// Output goes to temporary files, not pipes: a pipe's end reaches EOF only when every
-    /// process holding it has closed it, and a long-lived child that another test spawns at the
-    /// same moment can inherit it — the read would then wait for that child to die.
+    /// Output goes to temporary files: the test reads stdout and stderr after the exit, and a
+    /// pipe could fill up while the child still writes to the other one.
     private static func runBlocking(_ arguments: [String], stdin: String?) throws -> (status: Int32, out: String, err: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: NodeProcess.executable)
-        process.arguments = arguments
         let base = NSTemporaryDirectory() + "plexus-cli-" + UUID().uuidString
-        _ = FileManager.default.createFile(atPath: base + ".out", contents: nil)
-        _ = FileManager.default.createFile(atPath: base + ".err", contents: nil)
         defer {
             try? FileManager.default.removeItem(atPath: base + ".out")
             try? FileManager.default.removeItem(atPath: base + ".err")
         }
-        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: base + ".out"))
-        let err = try FileHandle(forWritingTo: URL(fileURLWithPath: base + ".err"))
-        let input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        try out.close()
-        try err.close()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        process.waitUntilExit()
+        let process = try ChildProcess(NodeProcess.executable, arguments, stdinPipe: true, stdout: .file(base + ".out"), stderr: .file(base + ".err"))
+        if let stdin { try process.writeStdin(stdin) }
+        process.closeStdin()
+        let status = process.waitForExit()
         let output = String(decoding: FileManager.default.contents(atPath: base + ".out") ?? Data(), as: UTF8.self)
         let errors = String(decoding: FileManager.default.contents(atPath: base + ".err") ?? Data(), as: UTF8.self)
-        return (process.terminationStatus, output, errors)
+        return (status, output, errors)
     }
 
     @Test func sendOneFromFlagsAndManyFromStdin() async throws {
@@ -64,25 +51,18 @@ import Testing
     @Test func tailPrintsOneLinePerMatchingMessage() async throws {
         let node = try await TestNode.start()
         defer { Task { try await node.stop() } }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: NodeProcess.executable)
-        process.arguments = ["tail", "--url", node.base, "--topic", "agents.>"]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        defer { process.terminate() }
+        let process = try ChildProcess(NodeProcess.executable, ["tail", "--url", node.base, "--topic", "agents.>"], stdout: .pipe)
+        defer { process.kill9() }
         for _ in 0..<200 {
             let health = try await HTTP.get(node.base + "/healthz")
             if health.json?["stream"]?["clients"]?.integerValue == 1 { break }
             try await Task.sleep(for: .milliseconds(20))
         }
         _ = try await HTTP.post(node.base + "/v1/messages", #"[{"topic": "other.x", "data": 0}, {"topic": "agents.alpha.events", "source_subject_id": "alpha", "destination_subject_ids": ["beta"], "data": {"hello": "world"}}]"#)
-        let handle = out.fileHandleForReading
         let line = try await RawHTTP.onThread { () -> String in
             var text = ""
             while !text.contains("\n") {
-                let data = handle.availableData
+                let data = process.read()
                 if data.isEmpty { break }
                 text += String(decoding: data, as: UTF8.self)
             }

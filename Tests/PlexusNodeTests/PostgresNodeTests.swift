@@ -103,15 +103,10 @@ struct PostgresNodeTests {
     /// `plexus store migrate` creates the schema ahead of a node and reports what it made.
     @Test func storeMigrateCommand() async throws {
         let server = try await PostgresServer.shared()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: NodeProcess.executable)
-        process.arguments = ["store", "migrate", "--postgres", server.url, "--schema", "ops"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let (status, output) = try await RawHTTP.onThread {
+            try ChildProcess.run(NodeProcess.executable, ["store", "migrate", "--postgres", server.url, "--schema", "ops"])
+        }
+        #expect(status == 0, "\(output)")
         #expect(output.contains("schema ops"))
         #expect(output.contains("version 1, native partitioning"))
     }

@@ -20,7 +20,7 @@ import Testing
         var http: Int
         var mesh: Int
         var config: String
-        var process: Process?
+        var process: ChildProcess?
         var base: String { "http://127.0.0.1:\(http)" }
         var id: String { "acme/c1/\(name)" }
     }
@@ -188,19 +188,10 @@ import Testing
         return nodes
     }
 
-    private func start(_ node: Node) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: NodeProcess.executable)
-        process.arguments = ["node", "run", "--config", node.config]
+    private func start(_ node: Node) throws -> ChildProcess {
         // Each start appends to the node's log file: read on failure.
         let log = node.config.replacingOccurrences(of: ".yaml", with: ".log")
-        if !FileManager.default.fileExists(atPath: log) { FileManager.default.createFile(atPath: log, contents: nil) }
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        handle.seekToEndOfFile()
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        return process
+        return try ChildProcess(NodeProcess.executable, ["node", "run", "--config", node.config], stdout: .file(log), stderr: .stdout)
     }
 
     private func waitForHTTP(_ node: Node) async throws {
@@ -209,11 +200,7 @@ import Testing
         }
     }
 
-    static func kill9(_ process: Process) {
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
+    static func kill9(_ process: ChildProcess) { process.kill9() }
 
     /// A port for a node (`FreePort`: outside the ephemeral range, never handed out twice).
     static func freePort() throws -> Int { try FreePort.next() }

@@ -162,13 +162,7 @@ import Testing
             identity: {certificate: "\(identity)/node.pem", key: "\(identity)/node.key", signing_key: "\(identity)/signing.key", ca: "\(identity)/ca.pem"}
             """
         try Data(config.utf8).write(to: URL(fileURLWithPath: pki + "/node.yaml"))
-        FileManager.default.createFile(atPath: pki + "/node.log", contents: nil)
-        let log = try #require(FileHandle(forWritingAtPath: pki + "/node.log"))
-        let mallory = NodeProcess(arguments: ["node", "run", "--config", pki + "/node.yaml"])
-        mallory.process.standardOutput = log
-        mallory.process.standardError = log
-        mallory.process.standardInput = FileHandle.nullDevice
-        try mallory.process.run()
+        let mallory = try NodeProcess.start(["node", "run", "--config", pki + "/node.yaml"], log: pki + "/node.log")
         do {
             var admitted: [String] = []
             try await eventually("a topology node refuses mallory's handshake (log: \(pki)/node.log)") {
@@ -191,9 +185,7 @@ import Testing
 
     /// SIGTERM and a wait off the cooperative pool.
     private func stop(_ node: NodeProcess) async {
-        guard node.process.isRunning else { return }
-        kill(node.process.processIdentifier, SIGTERM)
-        _ = try? await RawHTTP.onThread { node.process.waitUntilExit() }
+        _ = await node.terminate()
     }
 
     /// Polls `check` every 250 ms until it returns nil (satisfied) or `timeout` passes; the failure

@@ -65,16 +65,9 @@ public final class PostgresServer: @unchecked Sendable {
     /// A process to completion; throws with its output when it fails.
     @discardableResult
     private func run(_ executable: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: runAs.isEmpty ? executable : runAs[0])
-        process.arguments = runAs.isEmpty ? arguments : Array(runAs.dropFirst()) + [executable] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        let (status, output) = try ChildProcess.run(runAs.isEmpty ? executable : runAs[0],
+                                                    runAs.isEmpty ? arguments : Array(runAs.dropFirst()) + [executable] + arguments)
+        guard status == 0 else {
             throw ServerProcess.Failure("\(executable) \(arguments.joined(separator: " ")) failed: \(output)")
         }
         return output

@@ -20,7 +20,7 @@ public final class ServerProcess: @unchecked Sendable {
     public let port: Int
     public let directory: String
     let arguments: @Sendable (Int, String) -> [String]
-    private var process: Process?
+    private var process: ChildProcess?
 
     /// - Parameter port: nil picks a free one.
     /// - Parameter arguments: the command line for a port and a directory.
@@ -36,22 +36,10 @@ public final class ServerProcess: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     }
 
-    deinit {
-        if let process, process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-    }
-
     /// (Re)starts the server and waits until its port accepts connections.
     public func start() async throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments(port, directory)
-        let log = FileManager.default.createFile(atPath: directory + "/server.log", contents: nil) ? FileHandle(forWritingAtPath: directory + "/server.log") : nil
-        process.standardOutput = log ?? FileHandle.nullDevice
-        process.standardError = log ?? FileHandle.nullDevice
-        try process.run()
+        // A ChildProcess kills its child when it goes away: a test's servers never outlive it.
+        let process = try ChildProcess(executable, arguments(port, directory), stdout: .file(directory + "/server.log"), stderr: .stdout)
         self.process = process
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
@@ -63,19 +51,15 @@ public final class ServerProcess: @unchecked Sendable {
     }
 
     /// The running server's process id, if it runs.
-    public var processIdentifier: Int32? { process?.processIdentifier }
+    public var processIdentifier: Int32? { process?.pid }
 
     /// SIGKILL: the server vanishes without closing anything gracefully.
     public func kill9() {
-        guard let process, process.isRunning else { return }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        self.process = nil
+        process?.kill9()
+        process = nil
     }
 
-    /// Stops the server and removes its directory. With SIGKILL: a child started from a Swift
-    /// concurrency thread inherits a signal mask that blocks SIGTERM, so `terminate()` would
-    /// never arrive and the wait would hang.
+    /// Stops the server and removes its directory.
     public func stop() {
         kill9()
         try? FileManager.default.removeItem(atPath: directory)
