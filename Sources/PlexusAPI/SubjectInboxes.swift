@@ -22,7 +22,7 @@ public final class SubjectInboxes: Sendable {
         // @unchecked: every field is touched only under `SubjectInboxes.state`'s lock.
         var pending: [MessageID: ByteBuffer] = [:]
         var order: [MessageID] = []
-        var session: AsyncStream<ByteBuffer>.Continuation?
+        var session: SessionFrames?
         var sessionID = 0
     }
 
@@ -34,12 +34,12 @@ public final class SubjectInboxes: Sendable {
 
     private let state = Mutex(State())
     public let capacity: Int
-    private let acknowledged: (@Sendable (_ subject: String, _ id: MessageID) -> Void)?
+    private let acknowledged: (@Sendable (_ subject: String, _ ids: [MessageID]) -> Void)?
 
     /// - Parameter acknowledged: called for every ack that removed a pending message, and for
     ///   every message dropped beyond `capacity` (the node
     ///   records it in the store, so the message is not restored after a restart).
-    public init(capacity: Int = 100_000, acknowledged: (@Sendable (_ subject: String, _ id: MessageID) -> Void)? = nil) {
+    public init(capacity: Int = 100_000, acknowledged: (@Sendable (_ subject: String, _ ids: [MessageID]) -> Void)? = nil) {
         self.capacity = capacity
         self.acknowledged = acknowledged
     }
@@ -59,7 +59,7 @@ public final class SubjectInboxes: Sendable {
             }
             return dropped
         }
-        for (subject, id) in dropped { acknowledged?(subject, id) }
+        for (subject, id) in dropped { acknowledged?(subject, [id]) }
     }
 
     /// Queues `frame` (the message's wire JSON) for every attached subject among `subjects`
@@ -74,13 +74,13 @@ public final class SubjectInboxes: Sendable {
                 inbox.pending[id] = frame
                 inbox.order.append(id)
                 dropped += dropOverflow(inbox, subject: subject, &state)
-                inbox.session?.yield(frame)
+                inbox.session?.push(frame)
             }
             return dropped
         }
         // A dropped message is gone for the subject: its store row goes too, or it would come
         // back at the next start, and rows of a subject nobody reads would pile up.
-        for (subject, id) in dropped { acknowledged?(subject, id) }
+        for (subject, id) in dropped { acknowledged?(subject, [id]) }
     }
 
     /// Beyond `capacity` pending messages, the oldest still pending are dropped (and counted).
@@ -98,20 +98,20 @@ public final class SubjectInboxes: Sendable {
 
     /// Opens a session for `subject`, replacing any earlier one (which ends): the stream starts
     /// with every unacknowledged message, oldest first, then carries new ones.
-    public func connect(_ subject: String) -> (id: Int, frames: AsyncStream<ByteBuffer>) {
-        let (stream, continuation) = AsyncStream.makeStream(of: ByteBuffer.self, bufferingPolicy: .unbounded)
+    func connect(_ subject: String) -> (id: Int, frames: SessionFrames) {
+        let frames = SessionFrames()
         let id: Int = state.withLock { state in
             let inbox = state.inboxes[subject] ?? Inbox()
             state.inboxes[subject] = inbox
             inbox.session?.finish()
-            inbox.session = continuation
+            inbox.session = frames
             inbox.sessionID = state.nextSession
             state.nextSession += 1
             inbox.order.removeAll { inbox.pending[$0] == nil }
-            for id in inbox.order { continuation.yield(inbox.pending[id]!) }
+            for id in inbox.order { frames.push(inbox.pending[id]!) }
             return inbox.sessionID
         }
-        return (id, stream)
+        return (id, frames)
     }
 
     public func disconnect(_ subject: String, session: Int) {
@@ -125,14 +125,23 @@ public final class SubjectInboxes: Sendable {
     /// The subject acknowledged `id`: it is not delivered again. False if it was not pending.
     @discardableResult
     public func ack(_ subject: String, _ id: MessageID) -> Bool {
-        let removed = state.withLock { state in
-            guard let inbox = state.inboxes[subject], inbox.pending.removeValue(forKey: id) != nil else { return false }
-            // `order` is compacted lazily (on connect), so an ack stays O(1).
+        ack(subject, [id]) == 1
+    }
+
+    /// The subject acknowledged `ids` (one ack frame): one lock and one report for all of them.
+    /// The number that were pending.
+    @discardableResult
+    public func ack(_ subject: String, _ ids: [MessageID]) -> Int {
+        let removed = state.withLock { state -> [MessageID] in
+            guard let inbox = state.inboxes[subject] else { return [] }
+            let removed = ids.filter { inbox.pending.removeValue(forKey: $0) != nil }
+            // `order` is compacted lazily (on connect, or when half of it is acked ids), so an
+            // ack stays O(1) amortised.
             if inbox.order.count > 2 * max(inbox.pending.count, 64) { inbox.order.removeAll { inbox.pending[$0] == nil } }
-            return true
+            return removed
         }
-        if removed { acknowledged?(subject, id) }
-        return removed
+        if !removed.isEmpty { acknowledged?(subject, removed) }
+        return removed.count
     }
 
     public var stats: Stats {

@@ -6,16 +6,21 @@ import PlexusCore
 /// `WS /v1/subjects/{subject_id}/session`: an agent (or a human's client) connects as its
 /// subject. The subject is announced in the registry as homed at this node, so messages
 /// addressed to it anywhere in the mesh are routed here. The server sends each message's wire
-/// JSON as a text frame; the client acknowledges with `{"ack": "<message_uuid>"}` (or a list).
-/// Unacknowledged messages are sent again when the subject reconnects.
+/// JSON as a text frame — or, with `?frames=batch`, whatever is ready at once as one text frame
+/// holding a JSON array of envelopes — and the client acknowledges with
+/// `{"ack": "<message_uuid>"}` (or a list). Unacknowledged messages are sent again when the
+/// subject reconnects.
 enum SubjectSessionRoute {
     static func add(to router: Router<BasicWebSocketRequestContext>, deps: APIDependencies) {
         router.ws("/v1/subjects/:subject_id/session") { inbound, outbound, context in
             let subject = context.requestContext.parameters.get("subject_id") ?? ""
-            let kind = HTTPRoutes.queryPairs(context.request).first { $0.0 == "kind" }?.1 ?? "agent"
+            let query = HTTPRoutes.queryPairs(context.request)
+            let kind = query.first { $0.0 == "kind" }?.1 ?? "agent"
             let record: JSONValue
+            let batch: Bool
             do throws(PlexusError) {
                 record = try SubjectRecord.validate(id: subject, body: ["kind": .string(kind)])
+                batch = try framing(query.first { $0.0 == "frames" }?.1)
             } catch {
                 try await refuse(error, outbound)
                 return
@@ -29,9 +34,23 @@ enum SubjectSessionRoute {
                 try await refuse(PlexusError(.unavailable, "the mesh is not running yet; the subject cannot be announced, retry later"), outbound)
                 return
             }
-            try await serve(subject, frames: frames, inbound: inbound, outbound: outbound, inboxes: deps.inboxes)
+            try await serve(subject, frames: frames, batch: batch, inbound: inbound, outbound: outbound, inboxes: deps.inboxes)
         }
     }
+
+    /// `?frames=`: `single` (the default, one envelope per frame) or `batch`.
+    static func framing(_ value: String?) throws(PlexusError) -> Bool {
+        switch value {
+        case nil, "single": return false
+        case "batch": return true
+        case let other?:
+            throw PlexusError(.invalidField, "frames must be \"single\" or \"batch\", not \"\(other)\"", pointer: "/frames")
+        }
+    }
+
+    /// The most a batch frame carries before the next one starts: well inside what clients take
+    /// in one frame, and large enough that a busy session writes a few frames per burst.
+    static let batchFrameBytes = 256 * 1024
 
     /// One problem frame, then close 1008: a refused upgrade carries no body in most clients.
     static func refuse(_ error: PlexusError, _ outbound: WebSocketOutboundWriter) async throws {
@@ -39,7 +58,7 @@ enum SubjectSessionRoute {
         try await outbound.close(.policyViolation, reason: WebSocketRoutes.closeReason(error.message))
     }
 
-    static func serve(_ subject: String, frames: AsyncStream<ByteBuffer>, inbound: WebSocketInboundStream,
+    static func serve(_ subject: String, frames: SessionFrames, batch: Bool, inbound: WebSocketInboundStream,
                       outbound: WebSocketOutboundWriter, inboxes: SubjectInboxes) async throws {
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
@@ -54,8 +73,12 @@ enum SubjectSessionRoute {
             }
             group.addTask {
                 do {
-                    for await frame in frames {
-                        try await outbound.write(.custom(.init(fin: true, opcode: .text, data: frame)))
+                    while let ready = await frames.next() {
+                        if batch {
+                            for frame in batchFrames(ready) { try await outbound.write(.custom(.init(fin: true, opcode: .text, data: frame))) }
+                        } else {
+                            for frame in ready { try await outbound.write(.custom(.init(fin: true, opcode: .text, data: frame))) }
+                        }
                     }
                 } catch {}
             }
@@ -64,17 +87,52 @@ enum SubjectSessionRoute {
         }
     }
 
+    /// Envelopes as JSON arrays of up to `batchFrameBytes` each (a larger envelope is a frame of
+    /// its own), in order.
+    static func batchFrames(_ envelopes: [ByteBuffer]) -> [ByteBuffer] {
+        var frames: [ByteBuffer] = []
+        var frame = ByteBuffer()
+        let total = envelopes.reduce(2) { $0 + $1.readableBytes + 1 }
+        for envelope in envelopes {
+            if frame.readableBytes > 0, frame.readableBytes + envelope.readableBytes + 2 > batchFrameBytes {
+                frame.writeInteger(UInt8(ascii: "]"))
+                frames.append(frame)
+                frame = ByteBuffer()
+            }
+            if frame.readableBytes == 0 {
+                frame.reserveCapacity(min(batchFrameBytes, total))
+                frame.writeInteger(UInt8(ascii: "["))
+            } else {
+                frame.writeInteger(UInt8(ascii: ","))
+            }
+            frame.writeImmutableBuffer(envelope)
+        }
+        if frame.readableBytes > 0 {
+            frame.writeInteger(UInt8(ascii: "]"))
+            frames.append(frame)
+        }
+        return frames
+    }
+
     /// Applies one ack frame; a problem to send back when it is not one.
     static func acknowledge(_ text: String, subject: String, inboxes: SubjectInboxes) -> Problem? {
+        if let ids = SessionAckFrame.ids(in: text.utf8) {
+            inboxes.ack(subject, ids)
+            return nil
+        }
+        // Not the plain shape: parse it properly, to ack what is valid the same way and to say
+        // what is wrong.
         guard let value = try? JSONParser.parse(Array(text.utf8)), let ack = value["ack"] else {
             return Problem(PlexusError(.invalidJSON, "a session frame must be {\"ack\": \"<message_uuid>\"} or {\"ack\": [...]}"))
         }
         let ids: [JSONValue] = if case .array(let list) = ack { list } else { [ack] }
+        var valid: [MessageID] = []
+        defer { inboxes.ack(subject, valid) }
         for raw in ids {
             guard let s = raw.stringValue, let id = MessageID(string: s) else {
                 return Problem(PlexusError(.invalidField, "\"ack\" must hold message_uuid strings", pointer: "/ack"))
             }
-            inboxes.ack(subject, id)
+            valid.append(id)
         }
         return nil
     }

@@ -40,8 +40,8 @@ public final class PlexusNode: Sendable {
         try FileManager.default.createDirectory(atPath: configuration.dataDir, withIntermediateDirectories: true)
         let store = try await Self.openStore(configuration, logger: logger)
         let hub = StreamHub(clientQueueCapacity: configuration.stream.clientQueue)
-        let inboxes = SubjectInboxes(acknowledged: { subject, id in
-            store.inboxAcknowledged([InboxAck(subject: subject, messageID: id)])
+        let inboxes = SubjectInboxes(acknowledged: { subject, ids in
+            store.inboxAcknowledged(ids.map { InboxAck(subject: subject, messageID: $0) })
         })
         // What subjects homed here had not acknowledged when the node stopped.
         inboxes.restore(try await store.inbox().map { ($0.subject, $0.messageID, ByteBuffer(bytes: $0.json)) })

@@ -61,6 +61,9 @@ struct RoutingBenchCommand: AsyncParsableCommand {
     @Option(help: "The nodes' store.synchronous (full or normal; default: the node's default, full).")
     var synchronous: String?
 
+    @Option(help: "How the agent session takes its messages: single (one envelope per WebSocket frame) or batch (`?frames=batch`).")
+    var agentFrames = "batch"
+
     @Flag(help: "Skip the NATS reference.")
     var skipNats = false
 
@@ -90,6 +93,7 @@ struct RoutingBenchCommand: AsyncParsableCommand {
         if !(0...1_000_000).contains(latencyLightRate) { throw ValidationError("--latency-light-rate must be 0...1000000") }
         if !(1...60).contains(linkSeconds) { throw ValidationError("--link-seconds must be 1...60") }
         if let synchronous, !["full", "normal"].contains(synchronous) { throw ValidationError("--synchronous must be full or normal") }
+        if !["single", "batch"].contains(agentFrames) { throw ValidationError("--agent-frames must be single or batch") }
         for name in selected where !Self.sectionNames.contains(name) {
             throw ValidationError("unknown section \"\(name)\" in --only; known: \(Self.sectionNames.joined(separator: ","))")
         }
@@ -121,7 +125,7 @@ struct RoutingBenchCommand: AsyncParsableCommand {
             + (window > 0 ? "at most \(window) admitted and not yet delivered" : "unbounded")
         var report = RoutingReport(
             machine: MachineInfo.collect(), plexusBinary: binary,
-            settings: "data \(payloadBytes) B per message (envelope on the wire \(envelope.count) B); store synchronous \(synchronous ?? "full (default)"); "
+            settings: "data \(payloadBytes) B per message (envelope on the wire \(envelope.count) B); store synchronous \(synchronous ?? "full (default)"); agent frames \(agentFrames); "
                 + "forwarding load: \(load), \(warmup) s warm-up + \(seconds) s measured; latency: \(latencyRate) msgs/s for \(latencySeconds) s"
                 + (latencyLightRate > 0 ? ", then \(latencyLightRate) msgs/s for 5 s" : ""))
 
@@ -183,6 +187,7 @@ struct RoutingBenchCommand: AsyncParsableCommand {
             bench.warmup = .seconds(warmup)
             bench.measure = .seconds(seconds)
             bench.synchronous = synchronous
+            bench.agentFrames = agentFrames
             bench.progress = progress
             do {
                 let runs = try await bench.run(group: group)
@@ -202,6 +207,7 @@ struct RoutingBenchCommand: AsyncParsableCommand {
                 bench.rate = rate
                 bench.duration = duration
                 bench.synchronous = synchronous
+                bench.agentFrames = agentFrames
                 bench.progress = progress
                 do {
                     let result = try await bench.run(group: group)

@@ -15,6 +15,8 @@ struct RoutingLatencyBench: Sendable {
     var rate = 10_000
     var duration: Duration = .seconds(10)
     var synchronous: String?
+    /// The agent session's `?frames=`: single or batch.
+    var agentFrames = "batch"
     /// Every this-many-th message is kept whole for the per-hop breakdown.
     var keepEvery = 10
     var progress: @Sendable (String) -> Void = { _ in }
@@ -69,7 +71,7 @@ struct RoutingLatencyBench: Sendable {
         let tally = RoutingSessionTally()
         let keepEvery = self.keepEvery
         let session = try await RoutingWebSocket.connect(
-            port: cluster.node("n3").httpPort, path: "/v1/subjects/\(Self.subject)/session", on: sessionLoop
+            port: cluster.node("n3").httpPort, path: "/v1/subjects/\(Self.subject)/session?frames=\(agentFrames)", on: sessionLoop
         ) { RoutingSessionHandler(tally: tally, recordLatency: true, keepEvery: keepEvery) }
         defer { session.close(promise: nil) }
         try await cluster.waitForSubject(Self.subject, knownAt: "n1")
@@ -163,7 +165,7 @@ struct RoutingLatencyBench: Sendable {
         var columns: [[Double]] = []
         var path: [String] = []
         for item in kept {
-            guard let envelope = try? JSONParser.parse(item.frame),
+            guard let envelope = item.envelope,
                   let sentWall = envelope["message_data"]?["bench_w"]?.integerValue,
                   let hops = envelope["hops"]?.arrayValue, !hops.isEmpty
             else { continue }

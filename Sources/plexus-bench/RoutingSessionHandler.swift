@@ -39,29 +39,19 @@ final class RoutingSessionHandler: ChannelInboundHandler {
         case .text, .binary:
             let now = RoutingMessage.monotonicNow()
             let payload = frame.unmaskedData
-            payload.withUnsafeReadableBytes { bytes in
-                guard let uuid = RoutingMessage.uuid(in: bytes) else {
-                    if unexpected.count < 5 { unexpected.append(String(decoding: bytes.prefix(300), as: UTF8.self)) }
-                    return
+            payload.withUnsafeReadableBytes { frameBytes in
+                // One envelope per frame, or with `?frames=batch` a JSON array of them: each
+                // envelope runs from its `message_uuid` key (the node writes it first) to the next.
+                var rest = frameBytes
+                var index = 0
+                while let at = RoutingMessage.find(RoutingMessage.uuidKey, in: rest) {
+                    let after = at + RoutingMessage.uuidKey.count
+                    let next = RoutingMessage.find(RoutingMessage.uuidKey, in: UnsafeRawBufferPointer(rebasing: rest[after...])).map { after + $0 } ?? rest.count
+                    record(UnsafeRawBufferPointer(rebasing: rest[at..<next]), index: index, of: frameBytes, receivedAt: now)
+                    rest = UnsafeRawBufferPointer(rebasing: rest[next...])
+                    index += 1
                 }
-                if ackCount == 0 {
-                    acks.clear()
-                    acks.writeStaticString("{\"ack\":[\"")
-                } else {
-                    acks.writeStaticString(",\"")
-                }
-                acks.writeBytes(uuid)
-                acks.writeStaticString("\"")
-                ackCount += 1
-                delivered += 1
-                guard recordLatency,
-                      let seq = RoutingMessage.integer(after: RoutingMessage.seqKey, in: bytes),
-                      let sentAt = RoutingMessage.integer(after: RoutingMessage.monotonicKey, in: bytes)
-                else { return }
-                samples.append(.init(seq: Int(seq), nanos: now >= sentAt ? now - sentAt : 0))
-                if Int(seq) % keepEvery == 0 {
-                    kept.append(.init(seq: Int(seq), receivedWall: RoutingMessage.wallMicroseconds(), frame: Array(bytes)))
-                }
+                if index == 0, unexpected.count < 5 { unexpected.append(String(decoding: frameBytes.prefix(300), as: UTF8.self)) }
             }
             if ackCount >= Self.maxAcksPerFrame { flushAcks(context: context) }
         case .ping:
@@ -70,6 +60,32 @@ final class RoutingSessionHandler: ChannelInboundHandler {
             context.close(promise: nil)
         default:
             break
+        }
+    }
+
+    /// One delivered envelope, the `index`-th of `frame`: its ack is queued, its latency sampled.
+    private func record(_ bytes: UnsafeRawBufferPointer, index: Int, of frame: UnsafeRawBufferPointer, receivedAt now: UInt64) {
+        guard let uuid = RoutingMessage.uuid(in: bytes) else {
+            if unexpected.count < 5 { unexpected.append(String(decoding: bytes.prefix(300), as: UTF8.self)) }
+            return
+        }
+        if ackCount == 0 {
+            acks.clear()
+            acks.writeStaticString("{\"ack\":[\"")
+        } else {
+            acks.writeStaticString(",\"")
+        }
+        acks.writeBytes(uuid)
+        acks.writeStaticString("\"")
+        ackCount += 1
+        delivered += 1
+        guard recordLatency,
+              let seq = RoutingMessage.integer(after: RoutingMessage.seqKey, in: bytes),
+              let sentAt = RoutingMessage.integer(after: RoutingMessage.monotonicKey, in: bytes)
+        else { return }
+        samples.append(.init(seq: Int(seq), nanos: now >= sentAt ? now - sentAt : 0))
+        if Int(seq) % keepEvery == 0 {
+            kept.append(.init(seq: Int(seq), receivedWall: RoutingMessage.wallMicroseconds(), frame: Array(frame), index: index))
         }
     }
 

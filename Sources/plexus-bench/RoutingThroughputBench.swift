@@ -21,6 +21,8 @@ struct RoutingThroughputBench: Sendable {
     var warmup: Duration = .seconds(3)
     var measure: Duration = .seconds(10)
     var synchronous: String?
+    /// The agent session's `?frames=`: single or batch.
+    var agentFrames = "batch"
     var progress: @Sendable (String) -> Void = { _ in }
 
     static let remoteSubject = "agent-remote"
@@ -76,7 +78,7 @@ struct RoutingThroughputBench: Sendable {
             let subject = agentOn == "n1" ? Self.localSubject : Self.remoteSubject
             let tally = RoutingSessionTally()
             let session = try await RoutingWebSocket.connect(
-                port: cluster.node(agentOn).httpPort, path: "/v1/subjects/\(subject)/session", on: sessionLoop
+                port: cluster.node(agentOn).httpPort, path: "/v1/subjects/\(subject)/session?frames=\(agentFrames)", on: sessionLoop
             ) { RoutingSessionHandler(tally: tally, recordLatency: false) }
             defer { session.close(promise: nil) }
             try await cluster.waitForSubject(subject, knownAt: "n1")

@@ -10,7 +10,7 @@ import Testing
 @Suite struct SubjectInboxesTests {
     @Test func overflowDropsTheOldestAndReportsIt() {
         let reported = Mutex<[String]>([])
-        let inboxes = SubjectInboxes(capacity: 2) { subject, id in reported.withLock { $0.append("\(subject) \(id)") } }
+        let inboxes = SubjectInboxes(capacity: 2) { subject, ids in reported.withLock { $0 += ids.map { "\(subject) \($0)" } } }
         let ids = (1...4).map { mid($0) }
         for id in ids { inboxes.deliver(id, to: ["s"], frame: ByteBuffer(string: "\(id)"), opening: ["s"]) }
         #expect(inboxes.stats.pending == 2)
@@ -28,7 +28,7 @@ import Testing
 
     @Test func restoreKeepsToTheCapacity() {
         let reported = Mutex<Int>(0)
-        let inboxes = SubjectInboxes(capacity: 3) { _, _ in reported.withLock { $0 += 1 } }
+        let inboxes = SubjectInboxes(capacity: 3) { _, ids in reported.withLock { $0 += ids.count } }
         inboxes.restore((1...5).map { ("s", mid($0), ByteBuffer(string: "\($0)")) })
         #expect(inboxes.stats.pending == 3)
         #expect(reported.withLock { $0 } == 2)
