@@ -5,8 +5,12 @@ import Synchronization
 /// message as it is delivered, the session's writer takes everything queued at once.
 ///
 /// Not an `AsyncStream`: that hands over one element per call, and the writer wants the whole
-/// backlog of a busy moment — to write it as one batch frame (`?frames=batch`) and to wake once
+/// backlog of a busy moment — to write it in batch frames (`?frames=batch`) and to wake once
 /// per batch, not once per message.
+///
+/// One consumer (the session's writer task). `push` and `finish` run under the inbox lock and
+/// resume the waiting writer there: resuming only schedules its task, it takes no other lock.
+/// Cancelling the waiting writer finishes the queue: the session is over.
 final class SessionFrames: Sendable {
     private struct State {
         var queued: [ByteBuffer] = []
@@ -53,6 +57,7 @@ final class SessionFrames: Sendable {
                         return .some(state.queued)
                     }
                     if state.finished { return .some(nil) }
+                    precondition(state.waiter == nil, "SessionFrames has one consumer")
                     state.waiter = continuation
                     return .none
                 }
@@ -62,6 +67,9 @@ final class SessionFrames: Sendable {
             finish()
         }
     }
+
+    /// Whether the writer is parked in `next` (for tests).
+    var hasWaiter: Bool { state.withLock { $0.waiter != nil } }
 
     /// The queued frames without waiting; nil when there are none.
     private func take() -> [ByteBuffer]? {

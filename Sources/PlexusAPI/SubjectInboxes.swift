@@ -96,8 +96,8 @@ public final class SubjectInboxes: Sendable {
         return dropped
     }
 
-    /// Opens a session for `subject`, replacing any earlier one (which ends): the stream starts
-    /// with every unacknowledged message, oldest first, then carries new ones.
+    /// Opens a session for `subject`, replacing any earlier one (which ends): its frames start
+    /// with every unacknowledged message, oldest first, then carry new ones.
     func connect(_ subject: String) -> (id: Int, frames: SessionFrames) {
         let frames = SessionFrames()
         let id: Int = state.withLock { state in

@@ -7,7 +7,7 @@ import PlexusCore
 /// subject. The subject is announced in the registry as homed at this node, so messages
 /// addressed to it anywhere in the mesh are routed here. The server sends each message's wire
 /// JSON as a text frame — or, with `?frames=batch`, whatever is ready at once as one text frame
-/// holding a JSON array of envelopes — and the client acknowledges with
+/// holding a JSON array of envelopes, up to 16 KiB a frame — and the client acknowledges with
 /// `{"ack": "<message_uuid>"}` (or a list). Unacknowledged messages are sent again when the
 /// subject reconnects.
 enum SubjectSessionRoute {
@@ -48,9 +48,10 @@ enum SubjectSessionRoute {
         }
     }
 
-    /// The most a batch frame carries before the next one starts: well inside what clients take
-    /// in one frame, and large enough that a busy session writes a few frames per burst.
-    static let batchFrameBytes = 256 * 1024
+    /// The most a batch frame carries before the next one starts: 16 KiB, the smallest frame limit
+    /// among common clients (Hummingbird's default `maxFrameSize`), and still two dozen
+    /// envelopes of a typical size per frame.
+    static let batchFrameBytes = 16 * 1024
 
     /// One problem frame, then close 1008: a refused upgrade carries no body in most clients.
     static func refuse(_ error: PlexusError, _ outbound: WebSocketOutboundWriter) async throws {
@@ -75,7 +76,10 @@ enum SubjectSessionRoute {
                 do {
                     while let ready = await frames.next() {
                         if batch {
-                            for frame in batchFrames(ready) { try await outbound.write(.custom(.init(fin: true, opcode: .text, data: frame))) }
+                            var rest = ready[...]
+                            while let frame = nextBatchFrame(&rest) {
+                                try await outbound.write(.custom(.init(fin: true, opcode: .text, data: frame)))
+                            }
                         } else {
                             for frame in ready { try await outbound.write(.custom(.init(fin: true, opcode: .text, data: frame))) }
                         }
@@ -87,31 +91,27 @@ enum SubjectSessionRoute {
         }
     }
 
-    /// Envelopes as JSON arrays of up to `batchFrameBytes` each (a larger envelope is a frame of
-    /// its own), in order.
-    static func batchFrames(_ envelopes: [ByteBuffer]) -> [ByteBuffer] {
-        var frames: [ByteBuffer] = []
+    /// The next batch frame: a JSON array of the first envelopes of `rest` up to `batchFrameBytes`
+    /// (an envelope larger than that is an array of one), taken off `rest`; nil once it is empty.
+    /// One frame at a time, so a reconnect's backlog of thousands is never copied whole.
+    static func nextBatchFrame(_ rest: inout ArraySlice<ByteBuffer>) -> ByteBuffer? {
+        guard let first = rest.first else { return nil }
+        var size = first.readableBytes + 2
+        var end = rest.startIndex + 1
+        while end < rest.endIndex, size + rest[end].readableBytes + 1 <= batchFrameBytes {
+            size += rest[end].readableBytes + 1
+            end += 1
+        }
         var frame = ByteBuffer()
-        let total = envelopes.reduce(2) { $0 + $1.readableBytes + 1 }
-        for envelope in envelopes {
-            if frame.readableBytes > 0, frame.readableBytes + envelope.readableBytes + 2 > batchFrameBytes {
-                frame.writeInteger(UInt8(ascii: "]"))
-                frames.append(frame)
-                frame = ByteBuffer()
-            }
-            if frame.readableBytes == 0 {
-                frame.reserveCapacity(min(batchFrameBytes, total))
-                frame.writeInteger(UInt8(ascii: "["))
-            } else {
-                frame.writeInteger(UInt8(ascii: ","))
-            }
+        frame.reserveCapacity(size)
+        frame.writeInteger(UInt8(ascii: "["))
+        for (i, envelope) in rest[..<end].enumerated() {
+            if i > 0 { frame.writeInteger(UInt8(ascii: ",")) }
             frame.writeImmutableBuffer(envelope)
         }
-        if frame.readableBytes > 0 {
-            frame.writeInteger(UInt8(ascii: "]"))
-            frames.append(frame)
-        }
-        return frames
+        frame.writeInteger(UInt8(ascii: "]"))
+        rest = rest[end...]
+        return frame
     }
 
     /// Applies one ack frame; a problem to send back when it is not one.

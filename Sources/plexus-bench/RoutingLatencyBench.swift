@@ -165,7 +165,7 @@ struct RoutingLatencyBench: Sendable {
         var columns: [[Double]] = []
         var path: [String] = []
         for item in kept {
-            guard let envelope = item.envelope,
+            guard let envelope = try? JSONParser.parse(item.frame),
                   let sentWall = envelope["message_data"]?["bench_w"]?.integerValue,
                   let hops = envelope["hops"]?.arrayValue, !hops.isEmpty
             else { continue }

@@ -41,17 +41,22 @@ final class RoutingSessionHandler: ChannelInboundHandler {
             let payload = frame.unmaskedData
             payload.withUnsafeReadableBytes { frameBytes in
                 // One envelope per frame, or with `?frames=batch` a JSON array of them: each
-                // envelope runs from its `message_uuid` key (the node writes it first) to the next.
+                // envelope runs from the `{` before its `message_uuid` key (the node writes it
+                // first) to the `,{` of the next, or to the frame's closing `]`. (The bench's own
+                // message data never holds that key.)
+                let batch = frameBytes.first == UInt8(ascii: "[")
                 var rest = frameBytes
-                var index = 0
+                var found = false
                 while let at = RoutingMessage.find(RoutingMessage.uuidKey, in: rest) {
                     let after = at + RoutingMessage.uuidKey.count
-                    let next = RoutingMessage.find(RoutingMessage.uuidKey, in: UnsafeRawBufferPointer(rebasing: rest[after...])).map { after + $0 } ?? rest.count
-                    record(UnsafeRawBufferPointer(rebasing: rest[at..<next]), index: index, of: frameBytes, receivedAt: now)
-                    rest = UnsafeRawBufferPointer(rebasing: rest[next...])
-                    index += 1
+                    let next = RoutingMessage.find(RoutingMessage.uuidKey, in: UnsafeRawBufferPointer(rebasing: rest[after...])).map { after + $0 }
+                    let start = max(0, at - 1)
+                    let end = next.map { $0 - 2 } ?? (batch ? rest.count - 1 : rest.count)
+                    record(UnsafeRawBufferPointer(rebasing: rest[start..<max(start, end)]), receivedAt: now)
+                    rest = UnsafeRawBufferPointer(rebasing: rest[(next.map { $0 - 1 } ?? rest.count)...])
+                    found = true
                 }
-                if index == 0, unexpected.count < 5 { unexpected.append(String(decoding: frameBytes.prefix(300), as: UTF8.self)) }
+                if !found, unexpected.count < 5 { unexpected.append(String(decoding: frameBytes.prefix(300), as: UTF8.self)) }
             }
             if ackCount >= Self.maxAcksPerFrame { flushAcks(context: context) }
         case .ping:
@@ -63,8 +68,8 @@ final class RoutingSessionHandler: ChannelInboundHandler {
         }
     }
 
-    /// One delivered envelope, the `index`-th of `frame`: its ack is queued, its latency sampled.
-    private func record(_ bytes: UnsafeRawBufferPointer, index: Int, of frame: UnsafeRawBufferPointer, receivedAt now: UInt64) {
+    /// One delivered envelope: its ack is queued, its latency sampled.
+    private func record(_ bytes: UnsafeRawBufferPointer, receivedAt now: UInt64) {
         guard let uuid = RoutingMessage.uuid(in: bytes) else {
             if unexpected.count < 5 { unexpected.append(String(decoding: bytes.prefix(300), as: UTF8.self)) }
             return
@@ -85,7 +90,7 @@ final class RoutingSessionHandler: ChannelInboundHandler {
         else { return }
         samples.append(.init(seq: Int(seq), nanos: now >= sentAt ? now - sentAt : 0))
         if Int(seq) % keepEvery == 0 {
-            kept.append(.init(seq: Int(seq), receivedWall: RoutingMessage.wallMicroseconds(), frame: Array(frame), index: index))
+            kept.append(.init(seq: Int(seq), receivedWall: RoutingMessage.wallMicroseconds(), frame: Array(bytes)))
         }
     }
 

@@ -1,4 +1,3 @@
-import PlexusCore
 import Synchronization
 
 /// What one agent session (`/v1/subjects/{id}/session`) has received, written by its event loop
@@ -11,19 +10,11 @@ final class RoutingSessionTally: Sendable {
     }
 
     /// A whole delivered envelope kept for the per-hop breakdown (a sample of the messages),
-    /// with the wall-clock time it arrived: the frame it came in, and its place in the frame's
-    /// array when the session takes batch frames.
+    /// with the wall-clock time it arrived.
     struct Kept: Sendable {
         var seq: Int
         var receivedWall: Int64
         var frame: [UInt8]
-        var index: Int
-
-        var envelope: JSONValue? {
-            guard let value = try? JSONParser.parse(frame) else { return nil }
-            guard case .array(let list) = value else { return value }
-            return list.indices.contains(index) ? list[index] : nil
-        }
     }
 
     struct Detail: Sendable {

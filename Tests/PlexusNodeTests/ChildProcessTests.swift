@@ -28,6 +28,17 @@ import Testing
         #expect(!sleeper.isRunning)
     }
 
+    /// Several waiters at once (a SIGTERM's waiter and a kill9, say) each get the status.
+    @Test func everyConcurrentWaiterGetsTheStatus() async throws {
+        let sleeper = try ChildProcess("/bin/sleep", ["30"])
+        async let first = sleeper.exitStatus()
+        async let second = sleeper.exitStatus()
+        async let third = sleeper.exitStatus()
+        try await Task.sleep(for: .milliseconds(50))
+        sleeper.kill9()
+        #expect(await [first, second, third] == Array(repeating: 128 + SIGKILL, count: 3))
+    }
+
     /// The child gets stdin, stdout and stderr and nothing else of the test process (a leaked
     /// pipe end or listening socket would outlive the test in a long-lived child).
     @Test func noDescriptorOfTheTestLeaksIntoTheChild() throws {

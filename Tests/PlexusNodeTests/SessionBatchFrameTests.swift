@@ -56,8 +56,8 @@ import Testing
     }
 
     @Test func batchFramesKeepOrderAndSplitAtTheSizeLimit() throws {
-        let envelopes = (0..<100).map { ByteBuffer(string: #"{"n":\#($0),"pad":"\#(String(repeating: "x", count: 5_000))"}"#) }
-        let frames = SubjectSessionRoute.batchFrames(envelopes)
+        let envelopes = (0..<100).map { ByteBuffer(string: #"{"n":\#($0),"pad":"\#(String(repeating: "x", count: 700))"}"#) }
+        let frames = Self.frames(envelopes)
         #expect(frames.count > 1)
         #expect(frames.allSatisfy { $0.readableBytes <= SubjectSessionRoute.batchFrameBytes })
         let numbers = try frames.flatMap { frame in
@@ -66,8 +66,18 @@ import Testing
         #expect(numbers == Array(0..<100))
         // An envelope larger than the limit is a frame of its own.
         let big = ByteBuffer(string: #"{"big":"\#(String(repeating: "y", count: SubjectSessionRoute.batchFrameBytes))"}"#)
-        #expect(SubjectSessionRoute.batchFrames([envelopes[0], big, envelopes[1]]).count == 3)
-        #expect(SubjectSessionRoute.batchFrames([]).isEmpty)
+        #expect(Self.frames([envelopes[0], big, envelopes[1]]).count == 3)
+        #expect(Self.frames([]).isEmpty)
+        // Exactly at the limit: one frame.
+        let exact = ByteBuffer(string: String(repeating: "z", count: SubjectSessionRoute.batchFrameBytes - 2))
+        #expect(Self.frames([exact]).map(\.readableBytes) == [SubjectSessionRoute.batchFrameBytes])
+    }
+
+    static func frames(_ envelopes: [ByteBuffer]) -> [ByteBuffer] {
+        var rest = envelopes[...]
+        var frames: [ByteBuffer] = []
+        while let frame = SubjectSessionRoute.nextBatchFrame(&rest) { frames.append(frame) }
+        return frames
     }
 
     @Test func theAckScannerTakesThePlainShapeAndNothingElse() {
@@ -88,6 +98,19 @@ import Testing
         }
     }
 
+    /// A push wakes a waiting `next` with that frame, and what is pushed meanwhile comes next,
+    /// in order.
+    @Test func aPushWakesTheWaitingWriter() async {
+        let frames = SessionFrames()
+        let waiting = Task { await frames.next() }
+        // Until the writer waits, a push only queues: wait for it to be parked.
+        while !frames.hasWaiter { await Task.yield() }
+        frames.push(ByteBuffer(string: "a"))
+        #expect(await waiting.value?.map { String(buffer: $0) } == ["a"])
+        for s in ["b", "c", "d"] { frames.push(ByteBuffer(string: s)) }
+        #expect(await frames.next()?.map { String(buffer: $0) } == ["b", "c", "d"])
+    }
+
     /// The writer waits on `next`; cancelling it ends the wait (the session's task group
     /// cancels the writer when the agent's side closes).
     @Test func aCancelledWaitForFramesEnds() async {
@@ -96,7 +119,7 @@ import Testing
         frames.push(ByteBuffer(string: "2"))
         #expect(await frames.next()?.map { String(buffer: $0) } == ["1", "2"])
         let waiting = Task { await frames.next() }
-        try? await Task.sleep(for: .milliseconds(20))
+        while !frames.hasWaiter { await Task.yield() }
         waiting.cancel()
         #expect(await waiting.value == nil)
         frames.push(ByteBuffer(string: "3"))

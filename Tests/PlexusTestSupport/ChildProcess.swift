@@ -18,6 +18,8 @@ import Synchronization
 /// The child also starts with an empty signal mask and default dispositions: a child spawned from
 /// a Swift concurrency thread would otherwise inherit that thread's blocked signals, and SIGTERM
 /// would never arrive.
+///
+/// Linux only (glibc ≥ 2.34), as the tests' servers are: CI and the benchmarks run on Debian.
 public final class ChildProcess: Sendable {
     /// Where the child's stdout or stderr goes.
     public enum Output: Sendable {
@@ -58,7 +60,10 @@ public final class ChildProcess: Sendable {
         var parentCloses: [Int32] = []
         defer { parentCloses.forEach { _ = close($0) } }
         var opened: [Int32] = []
-        func cleanUpOnThrow() { opened.forEach { _ = close($0) } }
+        func cleanUpOnThrow() {
+            opened.forEach { _ = close($0) }
+            parentCloses = []  // closed just now: the defer must not close them (or a reused number) again
+        }
 
         var stdinWriter: Int32?
         if stdinPipe {
@@ -97,7 +102,12 @@ public final class ChildProcess: Sendable {
             cleanUpOnThrow()
             throw error
         }
-        Self.closeFrom3(&actions)
+        do {
+            try Self.closeFrom3(&actions)
+        } catch {
+            cleanUpOnThrow()
+            throw error
+        }
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -146,46 +156,51 @@ public final class ChildProcess: Sendable {
         reaped.withLock { status in
             guard status == nil else { return false }
             var raw: Int32 = 0
-            let result = waitpid(pid, &raw, WNOHANG)
-            if result == pid { status = Self.exitStatus(raw) }
-            // ECHILD: somebody else reaped it and is about to record the status.
-            return result == 0
+            switch waitpid(pid, &raw, WNOHANG) {
+            case pid:
+                status = Self.exitStatus(raw)
+                return false
+            case -1 where errno == ECHILD:
+                // Not our child any more (cannot happen: only this lock reaps): never wait on it.
+                status = -1
+                return false
+            default:
+                return true
+            }
         }
     }
 
+    /// Sends `signal` unless the child has been reaped. Under the lock that reaping takes, so
+    /// the pid cannot have been reused by another process meanwhile.
     public func signal(_ signal: Int32) {
-        guard isRunning else { return }
-        _ = kill(pid, signal)
+        reaped.withLock { status in
+            if status == nil { _ = kill(pid, signal) }
+        }
     }
 
     /// SIGKILL and wait: the child vanishes without closing anything gracefully.
     public func kill9() {
         signal(SIGKILL)
-        _ = waitForExit()
+        waitForExit()
     }
 
     /// Blocks until the child exits; its exit code, or 128 + the signal that killed it.
+    /// Waits with `WNOWAIT` (the child stays a zombie) and reaps only under the lock: any number
+    /// of threads can wait at once, and each gets the status.
     @discardableResult
     public func waitForExit() -> Int32 {
         while true {
             if let status = reaped.withLock({ $0 }) { return status }
-            var raw: Int32 = 0
-            let result = waitpid(pid, &raw, 0)
-            if result == pid {
-                let status = Self.exitStatus(raw)
-                reaped.withLock { $0 = status }
-                return status
-            }
-            if result == -1, errno == EINTR { continue }
-            // ECHILD: `isRunning` reaped it under the lock, so the status is recorded by now.
-            if let status = reaped.withLock({ $0 }) { return status }
-            return -1
+            var info = siginfo_t()
+            if waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) == -1, errno == EINTR { continue }
+            // Exited (or reaped by another thread meanwhile): `isRunning` records the status.
+            _ = isRunning
         }
     }
 
     /// `waitForExit` on a thread of its own: blocking one of the cooperative pool's few threads
     /// would starve whatever the child is waiting for.
-    public func exit() async -> Int32 {
+    public func exitStatus() async -> Int32 {
         await withCheckedContinuation { continuation in
             Thread.detachNewThread { continuation.resume(returning: self.waitForExit()) }
         }
@@ -194,10 +209,11 @@ public final class ChildProcess: Sendable {
     /// SIGTERM, then the exit status.
     public func terminate() async -> Int32 {
         signal(SIGTERM)
-        return await exit()
+        return await exitStatus()
     }
 
-    /// Writes all of `text` to the child's stdin pipe.
+    /// Writes all of `text` to the child's stdin pipe. A child that has exited makes this throw
+    /// (EPIPE), not kill the test process: SIGPIPE is ignored from the first spawn on.
     public func writeStdin(_ text: String) throws {
         guard let stdinFD = stdinFD.withLock({ $0 }) else { throw Failure("\(executable) has no open stdin pipe") }
         var bytes = Array(text.utf8)[...]
@@ -251,17 +267,24 @@ public final class ChildProcess: Sendable {
     }
 
     /// glibc ≥ 2.34 has `posix_spawn_file_actions_addclosefrom_np`, but its header declares it only
-    /// under _GNU_SOURCE, which the Glibc module does not set: look it up by name.
-    private static func closeFrom3(_ actions: inout posix_spawn_file_actions_t) {
+    /// under _GNU_SOURCE, which the Glibc module does not set: look it up by name. Without it the
+    /// tests would silently hand every descriptor of the test process to each child, so its
+    /// absence fails the spawn instead (Debian 12 has glibc 2.36).
+    private static func closeFrom3(_ actions: inout posix_spawn_file_actions_t) throws {
         typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
         guard let symbol = addCloseFrom else {
-            // Older glibc: every descriptor this helper opens is close-on-exec already.
-            return
+            throw Failure("glibc has no posix_spawn_file_actions_addclosefrom_np (glibc 2.34 or later is needed)")
         }
-        _ = unsafeBitCast(symbol, to: AddCloseFrom.self)(&actions, 3)
+        let result = unsafeBitCast(symbol, to: AddCloseFrom.self)(&actions, 3)
+        guard result == 0 else { throw Failure("posix_spawn_file_actions_addclosefrom_np: \(String(cString: strerror(result)))") }
     }
 
+    /// The looked-up function, or nil. `nonisolated(unsafe)`: a raw pointer is not Sendable, but
+    /// this one is written once (by the lazy static initialiser, which runs once) and only read.
+    /// Looking it up also ignores SIGPIPE in the test process, once: children get the default
+    /// back (`posix_spawnattr_setsigdefault`).
     nonisolated(unsafe) private static let addCloseFrom: UnsafeMutableRawPointer? = {
-        dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np")
+        _ = Glibc.signal(SIGPIPE, SIG_IGN)
+        return dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np")
     }()
 }
