@@ -79,6 +79,19 @@ enum RawHTTP {
 extension RawHTTP {
     static let upgradeHeaders = "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
 
+    /// Every byte the node sends for a WebSocket upgrade of `path` until it closes the
+    /// connection: for a refused session, the 101, the problem frame and the close frame. A raw
+    /// socket, not a client library: a library can wait forever for its side of the close
+    /// handshake after the node closed (seen in CI), and the bytes are what is under test.
+    static func refusedUpgrade(port: Int, path: String) async throws -> [UInt8] {
+        try await onThread {
+            let fd = try connect(port: port)
+            defer { close(fd) }
+            write(fd, "GET \(path) HTTP/1.1\r\nHost: x\r\n" + upgradeHeaders)
+            return readBytes(fd)
+        }
+    }
+
     /// A masked client frame (RFC 6455 §5.2) carrying arbitrary bytes, valid or not.
     static func clientFrame(opcode: UInt8, payload: [UInt8]) -> [UInt8] {
         precondition(payload.count < 126)

@@ -15,13 +15,8 @@ import Testing
         let node = try await TestNode.start()
         defer { Task { try await node.stop() } }
         let url = node.wsBase + "/v1/subjects/agent-b/session"
-        let first = WSTestClient(url: url)
-        try await eventually("agent-b is announced") { try await HTTP.get(node.base + "/v1/subjects/agent-b").status == 200 }
-        var ids: [String] = []
-        for i in 0..<5 {
-            let reply = try await HTTP.post(node.base + "/v1/messages", json: ["topic": "dm", "destination_subject_ids": ["agent-b"], "data": .integer(Int64(i))])
-            ids.append(reply.json?["message_uuids"]?.arrayValue?.first?.stringValue ?? "")
-        }
+        let first = try await node.announcedSession("agent-b")
+        let ids = try await node.sendDirect(to: "agent-b", count: 5)
         #expect(try await first.next(5).count == 5)
         first.stop()
 
@@ -44,12 +39,7 @@ import Testing
     @Test func anUnknownFramingIsRefusedWithAProblem() async throws {
         let node = try await TestNode.start()
         defer { Task { try await node.stop() } }
-        let bytes = try await RawHTTP.onThread { () -> [UInt8] in
-            let fd = try RawHTTP.connect(port: node.port)
-            defer { close(fd) }
-            RawHTTP.write(fd, "GET /v1/subjects/agent-c/session?frames=many HTTP/1.1\r\nHost: x\r\n" + RawHTTP.upgradeHeaders)
-            return RawHTTP.readBytes(fd)
-        }
+        let bytes = try await RawHTTP.refusedUpgrade(port: node.port, path: "/v1/subjects/agent-c/session?frames=many")
         let text = String(decoding: bytes, as: UTF8.self)
         #expect(text.contains(#"frames must be \"single\" or \"batch\", not \"many\""#))
         #expect(try await HTTP.get(node.base + "/v1/subjects/agent-c").status == 404, "a refused session announces nothing")

@@ -12,14 +12,8 @@ import Testing
         let node = try await TestNode.start()
         defer { Task { try await node.stop() } }
         let url = node.wsBase + "/v1/subjects/agent-x/session"
-        let first = WSTestClient(url: url)
-        try await eventually("agent-x is announced") { try await HTTP.get(node.base + "/v1/subjects/agent-x").status == 200 }
-
-        var ids: [String] = []
-        for i in 0..<3 {
-            let reply = try await HTTP.post(node.base + "/v1/messages", json: ["topic": "dm", "destination_subject_ids": ["agent-x"], "data": .integer(Int64(i))])
-            ids.append(reply.json?["message_uuids"]?.arrayValue?.first?.stringValue ?? "")
-        }
+        let first = try await node.announcedSession("agent-x")
+        let ids = try await node.sendDirect(to: "agent-x", count: 3)
         // Not for agent-x: never delivered to it.
         _ = try await HTTP.post(node.base + "/v1/messages", json: ["topic": "dm", "destination_subject_ids": ["someone-else"], "data": 9])
         let got = try await first.next(3).compactMap { (try? JSONParser.parse($0))?["message_uuid"]?.stringValue }
@@ -45,14 +39,8 @@ import Testing
     /// node: its inbox is in the store, written with the log row.
     @Test func unackedMessagesSurviveARestart() async throws {
         let node = try await TestNode.start()
-        let url = node.wsBase + "/v1/subjects/agent-y/session"
-        let first = WSTestClient(url: url)
-        try await eventually("agent-y is announced") { try await HTTP.get(node.base + "/v1/subjects/agent-y").status == 200 }
-        var ids: [String] = []
-        for i in 0..<3 {
-            let reply = try await HTTP.post(node.base + "/v1/messages", json: ["topic": "dm", "destination_subject_ids": ["agent-y"], "data": .integer(Int64(i))])
-            ids.append(reply.json?["message_uuids"]?.arrayValue?.first?.stringValue ?? "")
-        }
+        let first = try await node.announcedSession("agent-y")
+        let ids = try await node.sendDirect(to: "agent-y", count: 3)
         let got = try await first.next(3).compactMap { (try? JSONParser.parse($0))?["message_uuid"]?.stringValue }
         #expect(got == ids)
         first.send(#"{"ack": "\#(ids[0])"}"#)
@@ -74,20 +62,33 @@ import Testing
     @Test func aBadSubjectIdIsRefusedWithAProblem() async throws {
         let node = try await TestNode.start()
         defer { Task { try await node.stop() } }
-        // A raw socket, not a WebSocket client library: the library can wait forever for its side
-        // of the close handshake after the node closed (seen in CI with the stream filter test).
         let long = String(repeating: "x", count: 201)  // one over the limit
-        let bytes = try await RawHTTP.onThread { () -> [UInt8] in
-            let fd = try RawHTTP.connect(port: node.port)
-            defer { close(fd) }
-            RawHTTP.write(fd, "GET /v1/subjects/\(long)/session HTTP/1.1\r\nHost: x\r\n" + RawHTTP.upgradeHeaders)
-            return RawHTTP.readBytes(fd)
-        }
+        let bytes = try await RawHTTP.refusedUpgrade(port: node.port, path: "/v1/subjects/\(long)/session")
         let text = String(decoding: bytes, as: UTF8.self)
         #expect(text.hasPrefix("HTTP/1.1 101"))
         #expect(text.contains("subject id"))
         let at = try #require(bytes.lastIndex(of: 0x88))
         #expect(bytes.count >= at + 4)
         #expect(Int(bytes[at + 2]) << 8 | Int(bytes[at + 3]) == 1008)
+    }
+}
+
+extension TestNode {
+    /// A session for `subject` (with `query`, e.g. "?frames=batch"), once the node lists the
+    /// subject as announced.
+    func announcedSession(_ subject: String, query: String = "") async throws -> WSTestClient {
+        let client = WSTestClient(url: wsBase + "/v1/subjects/\(subject)/session" + query)
+        try await eventually("\(subject) is announced") { try await HTTP.get(base + "/v1/subjects/\(subject)").status == 200 }
+        return client
+    }
+
+    /// Sends `count` messages to `subject` alone (data 0, 1, ...); their ids, in order.
+    func sendDirect(to subject: String, count: Int) async throws -> [String] {
+        var ids: [String] = []
+        for i in 0..<count {
+            let reply = try await HTTP.post(base + "/v1/messages", json: ["topic": "dm", "destination_subject_ids": [.string(subject)], "data": .integer(Int64(i))])
+            ids.append(reply.json?["message_uuids"]?.arrayValue?.first?.stringValue ?? "")
+        }
+        return ids
     }
 }
