@@ -30,11 +30,7 @@ extension Envelope {
         JSONWriter.append(#","hops":["#, to: &out)
         for (i, hop) in hops.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
-            JSONWriter.append(#"{"node":"#, to: &out)
-            JSONWriter.writeString(hop.node, into: &out)
-            JSONWriter.append(#","ts":"#, to: &out)
-            JSONWriter.writeString(hop.ts.rfc3339, into: &out)
-            out.append(UInt8(ascii: "}"))
+            hop.write(into: &out)
         }
         out.append(UInt8(ascii: "]"))
         if let policyDecision {

@@ -176,14 +176,18 @@ public enum EnvelopeDecoder {
         guard case .string(let text) = value else {
             throw PlexusError(.invalidField, "\"\(field)\" must be a string, not \(value.kindName)", pointer: "/\(field)")
         }
-        if text.isEmpty { throw PlexusError(.invalidField, "\"\(field)\" is empty", pointer: "/\(field)") }
-        if text.utf8.count > maxIdentifierBytes {
-            throw PlexusError(.invalidField, "\"\(field)\" is longer than \(maxIdentifierBytes) bytes", pointer: "/\(field)")
-        }
-        if text.utf8.contains(where: { $0 < 0x21 || $0 == 0x7F }) {
-            throw PlexusError(.invalidField, "\"\(field)\" contains whitespace or a control character", pointer: "/\(field)")
+        if let problem = identifierProblem(text) {
+            throw PlexusError(.invalidField, "\"\(field)\" \(problem)", pointer: "/\(field)")
         }
         return text
+    }
+
+    /// What is wrong with `text` as a subject id or message type, or nil when nothing is.
+    static func identifierProblem(_ text: String) -> String? {
+        if text.isEmpty { return "is empty" }
+        if text.utf8.count > maxIdentifierBytes { return "is longer than \(maxIdentifierBytes) bytes" }
+        if text.utf8.contains(where: { $0 < 0x21 || $0 == 0x7F }) { return "contains whitespace or a control character" }
+        return nil
     }
 
     static func hops(_ value: JSONValue) throws(PlexusError) -> [Hop] {

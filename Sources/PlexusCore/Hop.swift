@@ -12,4 +12,13 @@ public struct Hop: Sendable, Hashable {
     }
 
     public var json: JSONValue { .object(["node": .string(node), "ts": .string(ts.rfc3339)]) }
+
+    /// `json`'s bytes, as `Envelope.serialized()` writes them in `hops`.
+    func write(into out: inout [UInt8]) {
+        JSONWriter.append(#"{"node":"#, to: &out)
+        JSONWriter.writeString(node, into: &out)
+        JSONWriter.append(#","ts":"#, to: &out)
+        JSONWriter.writeString(ts.rfc3339, into: &out)
+        out.append(UInt8(ascii: "}"))
+    }
 }

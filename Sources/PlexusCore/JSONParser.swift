@@ -17,8 +17,8 @@ import Collections
 /// `Int64`, becomes `.double`; a number that would round to infinity is `numberOutOfRange`.
 public struct JSONParser {
     // Internal rather than private only so that the parser's extensions in
-    // JSONParser+Strings.swift and JSONParser+Numbers.swift can reach them; nothing outside this
-    // type can hold a JSONParser, as its only initializer is private.
+    // JSONParser+Strings.swift, JSONParser+Numbers.swift and JSONParser+Envelope.swift can reach
+    // them; nothing outside this module can hold a JSONParser, as its only initializer is internal.
     let bytes: UnsafePointer<UInt8>
     let end: Int
     let limits: JSONLimits
@@ -26,7 +26,7 @@ public struct JSONParser {
     /// Reused for strings that contain escapes, so one document costs at most one such buffer.
     var scratch: [UInt8] = []
 
-    private init(bytes: UnsafePointer<UInt8>, count: Int, limits: JSONLimits) {
+    init(bytes: UnsafePointer<UInt8>, count: Int, limits: JSONLimits) {
         self.bytes = bytes
         self.end = count
         self.limits = limits
@@ -111,8 +111,9 @@ public struct JSONParser {
     }
 
     /// Parses the value starting at `index`, which the caller has checked is in bounds and not
-    /// whitespace. `depth` is the number of containers around this value.
-    private mutating func parseValue(depth: Int) throws(JSONError) -> JSONValue {
+    /// whitespace. `depth` is the number of containers around this value. (Internal for the
+    /// envelope reader in JSONParser+Envelope.swift.)
+    mutating func parseValue(depth: Int) throws(JSONError) -> JSONValue {
         switch bytes[index] {
         case UInt8(ascii: "\""):
             return .string(try parseString())
@@ -219,7 +220,7 @@ public struct JSONParser {
     }
 
     @inline(__always)
-    private func checkDepth(_ depth: Int) throws(JSONError) {
+    func checkDepth(_ depth: Int) throws(JSONError) {
         guard depth < limits.maxDepth else {
             throw JSONError(
                 code: .tooDeep, offset: index,

@@ -51,7 +51,16 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     /// Parses RFC 3339 (`YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`); `t`, `z` and a space for `T`
     /// are accepted as RFC 3339 allows. Fractions beyond microseconds are truncated.
     public init?(rfc3339 text: some StringProtocol) {
-        let b = Array(text.utf8)
+        let parsed = text.utf8.withContiguousStorageIfAvailable { Timestamp(rfc3339UTF8: $0) }
+            ?? Array(text.utf8).withUnsafeBufferPointer { Timestamp(rfc3339UTF8: $0) }
+        guard let parsed else { return nil }
+        self = parsed
+    }
+
+    /// The same parse on UTF-8 bytes in place. Not generic, and no array made: every relayed
+    /// envelope carries two timestamps and one per hop, and the copy into an array (plus one per
+    /// separator checked) cost more than the parse.
+    public init?(rfc3339UTF8 b: UnsafeBufferPointer<UInt8>) {
         var i = 0
         func number(_ width: Int) -> Int? {
             guard i + width <= b.count else { return nil }
@@ -64,13 +73,13 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
             i += width
             return v
         }
-        func expect(_ chars: UInt8...) -> Bool {
-            guard i < b.count, chars.contains(b[i]) else { return false }
+        func expect(_ char: UInt8, or other: UInt8? = nil, or third: UInt8? = nil) -> Bool {
+            guard i < b.count, b[i] == char || b[i] == other || b[i] == third else { return false }
             i += 1
             return true
         }
         guard let year = number(4), expect(45), let month = number(2), expect(45), let day = number(2),
-              expect(84, 116, 32), let hour = number(2), expect(58), let minute = number(2), expect(58),
+              expect(84, or: 116, or: 32), let hour = number(2), expect(58), let minute = number(2), expect(58),
               let second = number(2)
         else { return nil }
         guard (1...12).contains(month), day >= 1, day <= Self.daysIn(month: month, year: year),

@@ -43,9 +43,10 @@ extension MeshForwarder {
         var refused: [DeadLetter] = []
         for offer in offers {
             do throws(PlexusError) {
-                let envelope = try validated(offer, now: now, rng: &rng)
-                try admitted(envelope)
-                records.append(LogRecord(envelope: envelope, role: offer.role, outbox: offer.targets, hopCount: offer.hopCount))
+                let relayed = try RelayedEnvelope(offer.payload, id: offer.id, node: driver.nodeID.rawValue, now: now, limits: limits, rng: &rng)
+                try admitted(relayed.envelope)
+                records.append(LogRecord(envelope: relayed.envelope, json: relayed.json, role: offer.role, outbox: offer.targets,
+                                         hopCount: offer.hopCount))
                 deliverHere.append(offer.deliverHere)
             } catch {
                 logger.warning("refusing a forwarded message (invalid, or denied by this organisation's rules)",
@@ -110,21 +111,5 @@ extension MeshForwarder {
             gate.notify([(ConstraintGate.event(for: denied), denied)])
             throw PlexusError(error.code, "denied at \(gate.node) for organisation \(gate.organisation): \(error.message)")
         }
-    }
-
-    /// A node never trusts a peer's bytes: the payload must be a valid envelope with the id the
-    /// frame claims. Normalising appends this node to `hops`.
-    private func validated(_ offer: ForwardOffer, now: Timestamp, rng: inout SystemRandomNumberGenerator) throws(PlexusError) -> Envelope {
-        let value: JSONValue
-        do { value = try JSONParser.parse(offer.payload, limits: JSONLimits(maxDepth: limits.maxDepth)) } catch {
-            throw PlexusError(.invalidJSON, error.message)
-        }
-        let draft = try EnvelopeDecoder.decode(value, limits: limits)
-        guard draft.messageID == offer.id else {
-            throw PlexusError(.invalidField, "the frame's message id \(offer.id) differs from the envelope's")
-        }
-        var envelope = draft.normalized(node: driver.nodeID.rawValue, now: now, rng: &rng)
-        envelope.messageID = offer.id
-        return envelope
     }
 }

@@ -71,8 +71,13 @@ public struct LogRecord: Sendable, Hashable {
     public var inbox: [String] = []
 
     public init(envelope: Envelope, role: LogRole = .origin, outbox: [RouteTarget] = [], hopCount: UInt8 = 0) {
+        self.init(envelope: envelope, json: envelope.serialized(), role: role, outbox: outbox, hopCount: hopCount)
+    }
+
+    /// A record whose wire JSON is already at hand (a relayed envelope's: `RelayedEnvelope`).
+    public init(envelope: Envelope, json: [UInt8], role: LogRole, outbox: [RouteTarget] = [], hopCount: UInt8 = 0) {
         self.envelope = envelope
-        self.json = envelope.serialized()
+        self.json = json
         self.role = role
         self.outbox = outbox
         self.hopCount = hopCount

@@ -151,6 +151,14 @@ struct RoutingBenchCommand: AsyncParsableCommand {
             report.add(core: corePhases)
             for p in corePhases { progress("  \(p.name): \(BenchFigure.format(p.microsecondsPerMessage)) µs per message") }
             do {
+                let validation = try RelayValidationBench(envelope: envelope).run()
+                report.add(relayValidation: validation, envelopeBytes: envelope.count)
+                for r in validation { progress(String(format: "  relay validation, %@: %.2f µs per envelope", r.name, r.microseconds)) }
+            } catch {
+                report.failures.append((RoutingReport.linkSection + " (relay validation)", "\(error)"))
+                progress("  FAILED: \(error)")
+            }
+            do {
                 hopPhases = try RoutingHopBench(payload: envelope).run()
                 report.add(hop: hopPhases)
                 for p in hopPhases {

@@ -41,6 +41,14 @@ struct RoutingReport: Sendable {
         }
     }
 
+    mutating func add(relayValidation results: [RelayValidationBench.Result], envelopeBytes: Int) {
+        for r in results {
+            figures.append(BenchFigure(
+                Self.linkSection, "relay validation, \(r.name)", r.microseconds, "µs",
+                note: "per \(envelopeBytes)-byte envelope: checked, own hop added, wire JSON made; one thread, no I/O"))
+        }
+    }
+
     mutating func add(hop phases: [RoutingHopBench.Phase]) {
         for p in phases {
             figures.append(BenchFigure(
