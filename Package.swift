@@ -237,6 +237,8 @@ let package = Package(
         // Real servers (redis-server, nats-server) as child processes of tests.
         .target(name: "PlexusTestSupport", path: "Tests/PlexusTestSupport"),
         .testTarget(name: "PlexusCoreTests", dependencies: ["PlexusCore"]),
+        .testTarget(name: "PlexusPeerTests", dependencies: ["PlexusPeer", "PlexusCore", "PlexusIdentity", .product(name: "NIOEmbedded", package: "swift-nio"),
+                                                          .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "PlexusIdentityTests", dependencies: ["PlexusCore", "PlexusIdentity", .product(name: "X509", package: "swift-certificates")]),
         .testTarget(name: "PlexusSimTests", dependencies: ["PlexusCore", "PlexusSim", "PlexusSimFiles"]),
         .testTarget(name: "PlexusSimFilesTests", dependencies: ["PlexusSimFiles", "PlexusSim", "PlexusCore", "PlexusYAML"]),

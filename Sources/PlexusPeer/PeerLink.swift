@@ -75,14 +75,30 @@ final class PeerLink: @unchecked Sendable {
 
     /// Writes queued frames while the link is up and its socket writable (NIO's high-water mark
     /// turns writability off, so a slow peer backs frames up here, bounded, not in NIO's buffer).
+    ///
+    /// Frames are written in runs of up to `coalesceBytes`, copied into one buffer. TLS seals
+    /// each write as a record of its own, so frame by frame a burst of 700-byte data frames cost
+    /// a record each on both ends — sealing and opening, a header and a tag, and one trip
+    /// through the channel pipeline per frame. A run stops at the limit, and a frame as large
+    /// as the limit goes alone, uncopied.
     func flush() {
         guard let channel, remote != nil, channel.isActive else { return }
         var wrote = false
-        while channel.isWritable, let frame = queue.popFirst() {
-            queuedBytes -= frame.readableBytes
-            bytesSent += frame.readableBytes
+        while channel.isWritable, var run = queue.popFirst() {
             framesSent += 1
-            channel.write(frame, promise: nil)
+            if run.readableBytes < Self.coalesceBytes, let next = queue.first, run.readableBytes + next.readableBytes <= Self.coalesceBytes {
+                var batch = channel.allocator.buffer(capacity: Self.coalesceBytes)
+                batch.writeBuffer(&run)
+                while let next = queue.first, batch.readableBytes + next.readableBytes <= Self.coalesceBytes {
+                    var frame = queue.removeFirst()
+                    batch.writeBuffer(&frame)
+                    framesSent += 1
+                }
+                run = batch
+            }
+            queuedBytes -= run.readableBytes
+            bytesSent += run.readableBytes
+            channel.write(run, promise: nil)
             wrote = true
         }
         if wrote {
@@ -90,6 +106,9 @@ final class PeerLink: @unchecked Sendable {
             lastSent = .now()
         }
     }
+
+    /// The most bytes of frames copied into one write: one TLS record's plaintext (16 KiB).
+    static let coalesceBytes = 16_384
 
     func close() {
         channel?.close(promise: nil)
