@@ -20,7 +20,7 @@ struct IdleRSSBench: Sendable {
         let binary = try Self.plexusBinary()
         let dir = try TempDirectory("rss")
         defer { dir.remove() }
-        let process = try ChildProcess(executable: binary, arguments: [
+        let process = try CollectedProcess(executable: binary, arguments: [
             "dev", "--http-port", "0", "--host", "127.0.0.1", "--data-dir", dir.path, "--log-level", "warning",
         ])
         do {

@@ -54,7 +54,7 @@ struct JetStreamBench: Sendable {
             jetstream { store_dir: "\(directory.file("store"))" }
 
             """.write(toFile: config, atomically: true, encoding: .utf8)
-        let server = try ChildProcess(executable: binary, arguments: ["-c", config])
+        let server = try CollectedProcess(executable: binary, arguments: ["-c", config])
         MeshBenchReaper.register(server.pid)
         defer { server.terminate(signal: SIGKILL) }
         try await server.waitForOutput(containing: "Server is ready", timeout: .seconds(15))

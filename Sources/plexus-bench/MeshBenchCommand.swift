@@ -80,7 +80,7 @@ struct MeshBenchCommand: AsyncParsableCommand {
     private func measure() async throws {
         let plexusBinary = try plexus ?? IdleRSSBench.plexusBinary()
         guard FileManager.default.isExecutableFile(atPath: plexusBinary) else { throw BenchError("\(plexusBinary) is not an executable") }
-        let serfBinary = skipSerf ? nil : (serf ?? ChildProcess.which("serf"))
+        let serfBinary = skipSerf ? nil : (serf ?? CollectedProcess.which("serf"))
         var options = MeshBenchSeries.Options()
         options.repeats = repeats
         options.pollInterval = .milliseconds(pollMs)
@@ -120,7 +120,7 @@ struct MeshBenchCommand: AsyncParsableCommand {
 
     /// `serf version`'s first line.
     static func version(of binary: String) async throws -> String {
-        let process = try ChildProcess(executable: binary, arguments: ["version"])
+        let process = try CollectedProcess(executable: binary, arguments: ["version"])
         try await process.waitForExit(timeout: .seconds(10))
         return process.output.split(separator: "\n").first.map(String.init) ?? "unknown"
     }

@@ -45,7 +45,7 @@ struct NATSClusterCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard let binary = natsServer ?? ChildProcess.which("nats-server") else {
+        guard let binary = natsServer ?? CollectedProcess.which("nats-server") else {
             throw BenchError("nats-server not found on PATH (apt-get install -y nats-server, or --nats-server PATH)")
         }
         guard FileManager.default.isExecutableFile(atPath: binary) else { throw BenchError("\(binary) is not an executable") }

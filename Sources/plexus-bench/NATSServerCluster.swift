@@ -28,7 +28,7 @@ final class NATSServerCluster: Sendable {
         /// Where it listens for routes (routes) or for leaf nodes (the hub; unused on a leaf node).
         var linkPort: Int
         var monitorPort: Int
-        var process: ChildProcess
+        var process: CollectedProcess
     }
 
     /// One route or leaf-node connection as seen from `from`.
@@ -124,7 +124,7 @@ final class NATSServerCluster: Sendable {
                     \(links)
 
                     """.write(toFile: config, atomically: true, encoding: .utf8)
-                let process = try ChildProcess(executable: binary, arguments: ["-c", config])
+                let process = try CollectedProcess(executable: binary, arguments: ["-c", config])
                 MeshBenchReaper.register(process.pid)
                 let server = Server(name: plan.name, clientPort: plan.client, linkPort: plan.link, monitorPort: plan.monitor, process: process)
                 launched[index] = server
@@ -224,7 +224,7 @@ final class NATSServerCluster: Sendable {
 
     /// `nats-server --version`'s output, e.g. "nats-server: v2.9.10".
     static func version(binary: String) async throws -> String {
-        let process = try ChildProcess(executable: binary, arguments: ["--version"])
+        let process = try CollectedProcess(executable: binary, arguments: ["--version"])
         try await process.waitForExit(timeout: .seconds(10))
         return process.output.trimmingCharacters(in: .whitespacesAndNewlines)
     }

@@ -13,7 +13,7 @@ import Glibc
 /// node's `GET /v1/mesh` over AsyncHTTPClient's keep-alive pool.
 final class PlexusCluster: MeshCluster {
     struct Node: Sendable {
-        var process: ChildProcess
+        var process: CollectedProcess
         var directory: String
         var httpURL: String?
         var meshAddress: String?
@@ -59,7 +59,7 @@ final class PlexusCluster: MeshCluster {
             """
         try yaml.write(toFile: directory + "/node.yaml", atomically: true, encoding: .utf8)
         let start = ContinuousClock.now
-        let process = try ChildProcess(executable: binary, arguments: [
+        let process = try CollectedProcess(executable: binary, arguments: [
             "node", "run", "--config", directory + "/node.yaml", "--ready-file", directory + "/ready.json",
         ])
         MeshBenchReaper.register(process.pid)

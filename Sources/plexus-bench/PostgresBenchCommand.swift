@@ -167,11 +167,10 @@ struct PostgresBenchCommand: AsyncParsableCommand {
 
     /// Statistics for the planner after the bulk fill (autovacuum would get there later).
     func vacuum(_ url: String, schema: String) async throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
-        process.arguments = [url, "-q", "-c", "SET search_path TO \(schema)", "-c", "VACUUM ANALYZE"]
-        try process.run()
-        process.waitUntilExit()
+        let psql = try ChildProcess("/usr/bin/psql", [url, "-q", "-c", "SET search_path TO \(schema)", "-c", "VACUUM ANALYZE"],
+                                    stderr: .file("/dev/stderr"))
+        let status = await psql.exitStatus()
+        guard status == 0 else { throw BenchError("psql VACUUM ANALYZE exited with \(status)") }
     }
 
     func percent(_ value: Double, _ limit: Double) -> String {

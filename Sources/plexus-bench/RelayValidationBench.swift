@@ -14,8 +14,9 @@ struct RelayValidationBench: Sendable {
     }
 
     func run() throws -> [Result] {
-        guard let id = RoutingMessage.uuid(in: UnsafeRawBufferPointer(start: envelope, count: envelope.count))
-            .flatMap({ MessageID(utf8: $0) }) else { throw BenchError("the sample envelope has no message_uuid") }
+        guard let id = envelope.withUnsafeBytes({ RoutingMessage.uuid(in: $0).flatMap { MessageID(utf8: $0) } }) else {
+            throw BenchError("the sample envelope has no message_uuid")
+        }
         let limits = IngestLimits()
         let now = Timestamp(microseconds: RoutingMessage.wallMicroseconds())
         var rng = SplitMix64(seed: 9)

@@ -232,7 +232,7 @@ struct RoutingBenchCommand: AsyncParsableCommand {
         }
 
         if sections.contains("nats") {
-            if let natsBinary = natsServer ?? ChildProcess.which("nats-server") {
+            if let natsBinary = natsServer ?? CollectedProcess.which("nats-server") {
                 var bench = NATSClusterBench(binary: natsBinary)
                 bench.payloadBytes = payloadBytes
                 bench.latencyRate = latencyRate
@@ -250,7 +250,7 @@ struct RoutingBenchCommand: AsyncParsableCommand {
         }
 
         if sections.contains("jetstream") {
-            if let natsBinary = natsServer ?? ChildProcess.which("nats-server") {
+            if let natsBinary = natsServer ?? CollectedProcess.which("nats-server") {
                 progress("JetStream reference: acknowledged publishes into a file-stored stream")
                 var bench = JetStreamBench(binary: natsBinary)
                 bench.payloadBytes = envelope.count

@@ -16,7 +16,7 @@ import Glibc
 final class RoutingCluster: Sendable {
     struct Node: Sendable {
         var name: String
-        var process: ChildProcess
+        var process: CollectedProcess
         var directory: String
         var httpPort: Int
         var meshAddress: String
@@ -69,7 +69,7 @@ final class RoutingCluster: Sendable {
 
                     """
                 try yaml.write(toFile: directory + "/node.yaml", atomically: true, encoding: .utf8)
-                let process = try ChildProcess(executable: binary, arguments: [
+                let process = try CollectedProcess(executable: binary, arguments: [
                     "node", "run", "--config", directory + "/node.yaml", "--ready-file", directory + "/ready.json",
                 ])
                 MeshBenchReaper.register(process.pid)
@@ -83,7 +83,7 @@ final class RoutingCluster: Sendable {
         return RoutingCluster(nodes: started, root: root)
     }
 
-    private static func waitReady(_ process: ChildProcess, readyFile: String, name: String) async throws -> (Int, String) {
+    private static func waitReady(_ process: CollectedProcess, readyFile: String, name: String) async throws -> (Int, String) {
         let watch = Stopwatch()
         while watch.elapsed < .seconds(30) {
             if let status = process.exitStatus {

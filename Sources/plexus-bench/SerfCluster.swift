@@ -10,7 +10,7 @@ import Glibc
 /// agent. Serf's `failed` maps to `dead`, `leaving` to `alive` (it still is, until `left`).
 final class SerfCluster: MeshCluster {
     struct Node: Sendable {
-        var process: ChildProcess
+        var process: CollectedProcess
         var bindPort: Int
         var rpcPort: Int
         var rpc: SerfRPCClient?
@@ -52,7 +52,7 @@ final class SerfCluster: MeshCluster {
         ]
         if let seed { arguments.append("-join=127.0.0.1:\(seed)") }
         let start = ContinuousClock.now
-        let process = try ChildProcess(executable: binary, arguments: arguments)
+        let process = try CollectedProcess(executable: binary, arguments: arguments)
         MeshBenchReaper.register(process.pid)
         state.withLock { s in
             s.nodes[name] = Node(process: process, bindPort: bind, rpcPort: rpc)

@@ -44,13 +44,13 @@ final class WireByteCounter: Sendable {
 
     let method: Method
     private let table: String
-    private let capture: ChildProcess?
+    private let capture: CollectedProcess?
     /// nftables: the counters when counting started (read, not reset: a read is timed by when
     /// `nft` was spawned, so both ends of the window are timed the same way).
     private let baseline: Count
     private let started: ContinuousClock.Instant
 
-    private init(method: Method, table: String, capture: ChildProcess?, baseline: Count = Count(), started: ContinuousClock.Instant) {
+    private init(method: Method, table: String, capture: CollectedProcess?, baseline: Count = Count(), started: ContinuousClock.Instant) {
         self.method = method
         self.table = table
         self.capture = capture
@@ -103,11 +103,11 @@ final class WireByteCounter: Sendable {
     }
 
     private static func startTcpdump(ports: [Int]) async throws -> WireByteCounter {
-        guard let tcpdump = ChildProcess.which("tcpdump") ?? ["/usr/sbin/tcpdump", "/usr/bin/tcpdump"].first(where: {
+        guard let tcpdump = CollectedProcess.which("tcpdump") ?? ["/usr/sbin/tcpdump", "/usr/bin/tcpdump"].first(where: {
             FileManager.default.isExecutableFile(atPath: $0)
         }) else { throw BenchError("neither nftables nor tcpdump works here: install tcpdump (apt-get install -y tcpdump)") }
         let filter = "(tcp or udp) and (" + ports.map { "port \($0)" }.joined(separator: " or ") + ")"
-        let process = try ChildProcess(executable: tcpdump, arguments: ["-i", "lo", "-n", "-q", "-e", "-tt", "-l", "-B", "8192", filter])
+        let process = try CollectedProcess(executable: tcpdump, arguments: ["-i", "lo", "-n", "-q", "-e", "-tt", "-l", "-B", "8192", filter])
         MeshBenchReaper.register(process.pid)
         try await process.waitForOutput(containing: "listening on", timeout: .seconds(10))
         return WireByteCounter(method: .tcpdump, table: "", capture: process, started: ContinuousClock.now)
@@ -144,10 +144,10 @@ final class WireByteCounter: Sendable {
     /// Runs `nft` and returns its output; throws on a non-zero exit (no nft, no permission, no
     /// nf_tables in this kernel).
     private static func nft(_ arguments: [String]) async throws -> String {
-        guard let nft = ChildProcess.which("nft") ?? ["/usr/sbin/nft", "/sbin/nft"].first(where: {
+        guard let nft = CollectedProcess.which("nft") ?? ["/usr/sbin/nft", "/sbin/nft"].first(where: {
             FileManager.default.isExecutableFile(atPath: $0)
         }) else { throw BenchError("nft not found") }
-        let process = try ChildProcess(executable: nft, arguments: arguments)
+        let process = try CollectedProcess(executable: nft, arguments: arguments)
         let status = try await process.waitForExit(timeout: .seconds(10))
         guard status == 0 else { throw BenchError("nft \(arguments.joined(separator: " ")) exited \(status): \(process.output)") }
         return process.output

@@ -9,7 +9,7 @@ struct WrkRunner: Sendable {
     let executable: String
 
     static func find() -> WrkRunner? {
-        ChildProcess.which("wrk").map(WrkRunner.init(executable:))
+        CollectedProcess.which("wrk").map(WrkRunner.init(executable:))
     }
 
     func run(url: String, body: [UInt8]?, connections: Int, threads: Int, seconds: Int) async throws -> LoadResult {
@@ -33,7 +33,7 @@ struct WrkRunner: Sendable {
         arguments.append(url)
         let cpu = CPUUsage.now()
         let watch = Stopwatch()
-        let process = try ChildProcess(executable: executable, arguments: arguments)
+        let process = try CollectedProcess(executable: executable, arguments: arguments)
         let status = try await process.waitForExit(timeout: .seconds(seconds + 60))
         let wall = watch.seconds
         let output = process.output
