@@ -6,12 +6,21 @@
 /// Peers write envelopes in one form (`Envelope.serialized()`), which is read directly, without
 /// building the JSON object first (JSONParser+Envelope.swift); and then the wire JSON is the
 /// peer's bytes with this node's hop added where `hops` closes, instead of a second
-/// serialisation of the whole envelope. Any other form takes the general path of client input
+/// serialisation of the whole envelope. Any other layout takes the general path of client input
 /// (parse, then `EnvelopeDecoder`), which names the exact error for what it refuses.
+///
+/// The peer's bytes are kept only when every field the log also keeps in columns (id, times,
+/// topic, type, subjects, hops) is spelled as this node's writer would spell it, so the JSON
+/// and the columns agree byte for byte. The three free-form values — `message_data`,
+/// `message_metadata`, `policy_decision` — keep the spelling they were given, as a broker keeps
+/// a payload: whitespace or another spelling of a number inside them (which only a peer not
+/// running Plexus's writer produces) reads back as the same JSON values.
 public struct RelayedEnvelope: Sendable {
     public var envelope: Envelope
     /// The envelope's wire JSON, this node's hop included: what is logged and sent on.
     public var json: [UInt8]
+    /// Whether `json` is the peer's bytes with the hop spliced in (else it was serialised anew).
+    let keptPeerBytes: Bool
 
     public init(_ payload: [UInt8], id: MessageID, node: String, now: Timestamp, limits: IngestLimits,
                 rng: inout some RandomNumberGenerator) throws(PlexusError) {
@@ -42,8 +51,10 @@ public struct RelayedEnvelope: Sendable {
             hop.write(into: &json)
             json.append(contentsOf: payload[canonical.hopsClose...])
             self.json = json
+            keptPeerBytes = true
         } else {
             self.json = envelope.serialized()
+            keptPeerBytes = false
         }
     }
 }

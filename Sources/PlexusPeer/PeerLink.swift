@@ -80,24 +80,30 @@ final class PeerLink: @unchecked Sendable {
     /// each write as a record of its own, so frame by frame a burst of 700-byte data frames cost
     /// a record each on both ends — sealing and opening, a header and a tag, and one trip
     /// through the channel pipeline per frame. A run stops at the limit, and a frame as large
-    /// as the limit goes alone, uncopied.
+    /// as the limit (or one that fits with no neighbour) goes alone, uncopied.
     func flush() {
         guard let channel, remote != nil, channel.isActive else { return }
         var wrote = false
-        while channel.isWritable, var run = queue.popFirst() {
-            framesSent += 1
-            if run.readableBytes < Self.coalesceBytes, let next = queue.first, run.readableBytes + next.readableBytes <= Self.coalesceBytes {
-                var batch = channel.allocator.buffer(capacity: Self.coalesceBytes)
-                batch.writeBuffer(&run)
-                while let next = queue.first, batch.readableBytes + next.readableBytes <= Self.coalesceBytes {
-                    var frame = queue.removeFirst()
-                    batch.writeBuffer(&frame)
-                    framesSent += 1
-                }
-                run = batch
+        while channel.isWritable, let first = queue.first {
+            // The run: the frames from the front that fit one record together (at least one).
+            var count = 1, bytes = first.readableBytes
+            while count < queue.count, bytes + queue[count].readableBytes <= Self.coalesceBytes {
+                bytes += queue[count].readableBytes
+                count += 1
             }
-            queuedBytes -= run.readableBytes
-            bytesSent += run.readableBytes
+            var run: ByteBuffer
+            if count == 1 {
+                run = queue.removeFirst()
+            } else {
+                run = channel.allocator.buffer(capacity: bytes)
+                for _ in 0..<count {
+                    var frame = queue.removeFirst()
+                    run.writeBuffer(&frame)
+                }
+            }
+            framesSent += count
+            queuedBytes -= bytes
+            bytesSent += bytes
             channel.write(run, promise: nil)
             wrote = true
         }

@@ -28,6 +28,13 @@ final class CollectedProcess: Sendable {
         }
     }
 
+    /// A process dropped while running is killed. `ChildProcess` would do that in its own
+    /// deinit, but the reader thread holds it until the pipe's EOF, which only the child's exit
+    /// brings: the kill comes from here (the thread does not hold this object).
+    deinit {
+        child.signal(SIGKILL)
+    }
+
     /// stdout and stderr interleaved, as received so far.
     var output: String { collected.withLock { String(decoding: $0.output, as: UTF8.self) } }
 

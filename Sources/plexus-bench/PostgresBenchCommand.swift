@@ -168,7 +168,7 @@ struct PostgresBenchCommand: AsyncParsableCommand {
     /// Statistics for the planner after the bulk fill (autovacuum would get there later).
     func vacuum(_ url: String, schema: String) async throws {
         let psql = try ChildProcess("/usr/bin/psql", [url, "-q", "-c", "SET search_path TO \(schema)", "-c", "VACUUM ANALYZE"],
-                                    stderr: .file("/dev/stderr"))
+                                    stdout: .inherit, stderr: .inherit)
         let status = await psql.exitStatus()
         guard status == 0 else { throw BenchError("psql VACUUM ANALYZE exited with \(status)") }
     }

@@ -36,6 +36,7 @@ import Testing
     @Test func theRelaysBytesAreTheEnvelopeItWouldHaveSerialised() throws {
         var rng = SplitMix64(seed: 0xB17E5)
         let now = base.adding(microseconds: 5_000)
+        var kept = 0
         for i in 0..<300 {
             let envelope = try RandomEnvelope.make(&rng, index: i, base: base, spaces: false)
             let bytes = envelope.serialized()
@@ -46,7 +47,57 @@ import Testing
             #expect(relayed.envelope == expected, "envelope \(i)")
             #expect(relayed.json == expected.serialized(), "envelope \(i)")
             #expect(relayed.envelope.hops.last == Hop(node: "org.relay", ts: now))
+            if relayed.keptPeerBytes { kept += 1 }
         }
+        // The splice itself must have been exercised, not only the fallback that serialises anew.
+        #expect(kept > 30)
+    }
+
+    /// The writer's layout with other spellings of the same values: read by the reader, but the
+    /// JSON is written anew, so it matches the log's columns byte for byte.
+    enum Respelling: String, CaseIterable, Sendable {
+        case upperCaseID, escapeInTopic, offset, sevenFractionDigits, leapSecond, lowerCaseT
+
+        func apply(_ json: String, id: String) -> String {
+            switch self {
+            case .upperCaseID: json.replacingOccurrences(of: id, with: id.uppercased())
+            case .escapeInTopic: json.replacingOccurrences(of: #""topic":"a.b""#, with: #""topic":"a\u002eb""#)
+            case .offset: json.replacingOccurrences(of: "12:00:00.000000Z", with: "13:00:00.000000+01:00")
+            case .sevenFractionDigits: json.replacingOccurrences(of: "12:00:00.000000Z", with: "12:00:00.0000009Z")
+            case .leapSecond: json.replacingOccurrences(of: "12:00:00.000000Z", with: "23:59:60.000000Z")
+            case .lowerCaseT: json.replacingOccurrences(of: "T12:00:00", with: "t12:00:00")
+            }
+        }
+    }
+
+    @Test(arguments: Respelling.allCases)
+    func otherSpellingsAreWrittenAnew(_ respelling: Respelling) throws {
+        let name = respelling.rawValue
+        var rng = SplitMix64(seed: 8)
+        let noon = Timestamp(rfc3339: "2026-12-03T12:00:00Z")!
+        let envelope = Envelope(messageID: .v7(now: noon, rng: &rng), originTS: noon, ackTS: noon, topic: try Topic("a.b"),
+                                messageData: ["k": 1])
+        let bytes = Array(respelling.apply(String(decoding: envelope.serialized(), as: UTF8.self), id: envelope.messageID.description).utf8)
+        #expect(bytes != envelope.serialized(), "\(name): the respelling must change the bytes")
+        #expect(canonical(bytes) != nil, "\(name): still the writer's layout")
+        #expect(canonical(bytes)?.verbatim == false, "\(name)")
+        let relayed = try RelayedEnvelope(bytes, id: envelope.messageID, node: "n2", now: noon, limits: limits, rng: &rng)
+        #expect(!relayed.keptPeerBytes, "\(name)")
+        #expect(relayed.json == relayed.envelope.serialized(), "\(name)")
+    }
+
+    /// Free-form values keep the sender's spelling (as a broker keeps a payload); they read back
+    /// as the same values.
+    @Test func freeFormValuesKeepTheirSpelling() throws {
+        var rng = SplitMix64(seed: 9)
+        let envelope = Envelope(messageID: .v7(now: base, rng: &rng), originTS: base, ackTS: base, topic: try Topic("a"),
+                                messageData: ["k": [1, 2]])
+        let spaced = String(decoding: envelope.serialized(), as: UTF8.self)
+            .replacingOccurrences(of: #""message_data":{"k":[1,2]}"#, with: #""message_data":{ "k" : [1, 2.0e0] }"#)
+        let relayed = try RelayedEnvelope(Array(spaced.utf8), id: envelope.messageID, node: "n2", now: base, limits: limits, rng: &rng)
+        #expect(relayed.keptPeerBytes)
+        #expect(String(decoding: relayed.json, as: UTF8.self).contains(#"{ "k" : [1, 2.0e0] }"#))
+        #expect(try generalDraft(relayed.json).normalized(node: "x", now: base, rng: &rng, addHop: false) == relayed.envelope)
     }
 
     /// Random damage to the writer's bytes: whenever the reader still accepts them, the general
@@ -130,54 +181,5 @@ import Testing
             try RelayedEnvelope(envelope.serialized(), id: envelope.messageID, node: "n2", now: base, limits: shallow, rng: &rng)
         }
         #expect(deep?.message.contains("nested deeper than 4") == true)
-    }
-}
-
-/// Seeded envelopes of every shape the writer produces: optional fields on and off, 0–3
-/// subjects and hops, strings that need escapes or are not ASCII, numbers of all kinds, nesting.
-enum RandomEnvelope {
-    /// `spaces`: one identifier in twenty gets a space, which every path refuses.
-    static func make(_ rng: inout SplitMix64, index: Int, base: Timestamp, spaces: Bool = true) throws -> Envelope {
-        let ts = base.adding(microseconds: Int64(rng.next() % 10_000_000))
-        let pick = rng.next()
-        return Envelope(
-            messageID: .v7(now: ts, rng: &rng), originTS: ts, ackTS: pick & 1 == 0 ? ts.adding(microseconds: 7) : nil,
-            topic: try Topic(["a", "agents.alpha.events", "t.\(index % 7)", "x_y-z.q"][Int(pick >> 4 % 4)]),
-            messageType: pick & 2 == 0 ? "message" : identifier(&rng, spaces: spaces),
-            sourceSubjectID: pick & 4 == 0 ? identifier(&rng, spaces: spaces) : nil,
-            destinationSubjectIDs: (0..<Int(rng.next() % 4)).map { _ in identifier(&rng, spaces: spaces) },
-            messageData: value(&rng, depth: 0),
-            messageMetadata: pick & 8 == 0 ? [:] : object(&rng, depth: 1),
-            hops: (0..<Int(rng.next() % 4)).map { i in Hop(node: string(&rng), ts: ts.adding(microseconds: Int64(i) * 13)) },
-            policyDecision: pick & 16 == 0 ? nil : object(&rng, depth: 1))
-    }
-
-    static func identifier(_ rng: inout SplitMix64, spaces: Bool) -> String {
-        let names = ["alpha", "beta", "agent-7", "gämma", "x.y", "🤖bot", "a"]
-        let name = names[Int(rng.next() % UInt64(names.count))]
-        return spaces && rng.next() % 20 == 0 ? name + " b" : name
-    }
-
-    static func string(_ rng: inout SplitMix64) -> String {
-        let pieces = ["n1", "plain", "quote\"", "back\\slash", "line\nbreak", "tab\t", "\u{1}", "é", "👋", "/", " "]
-        return (0..<Int(rng.next() % 3 + 1)).map { _ in pieces[Int(rng.next() % UInt64(pieces.count))] }.joined()
-    }
-
-    static func object(_ rng: inout SplitMix64, depth: Int) -> JSONObject {
-        var object: JSONObject = [:]
-        for i in 0..<Int(rng.next() % 4) { object["k\(i)" + string(&rng)] = value(&rng, depth: depth + 1) }
-        return object
-    }
-
-    static func value(_ rng: inout SplitMix64, depth: Int) -> JSONValue {
-        switch rng.next() % (depth < 4 ? 9 : 7) {
-        case 0: return .null
-        case 1: return .bool(rng.next() & 1 == 0)
-        case 2: return .integer(Int64(bitPattern: rng.next()) >> Int64(rng.next() % 64))
-        case 3: return .double([0.5, -1.25e-7, 3.0e300, 123456.789, -0.0][Int(rng.next() % 5)])
-        case 4, 5, 6: return .string(string(&rng))
-        case 7: return .array((0..<Int(rng.next() % 4)).map { _ in value(&rng, depth: depth + 1) })
-        default: return .object(object(&rng, depth: depth))
-        }
     }
 }

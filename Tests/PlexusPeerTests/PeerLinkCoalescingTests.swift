@@ -52,6 +52,38 @@ import Testing
         #expect(link.queue.isEmpty && link.queuedBytes == 0)
     }
 
+    @Test func aFrameOfExactlyOneRecordGoesAlone() throws {
+        let (link, channel) = try readyLink()
+        for frame in frames([100, PeerLink.coalesceBytes, 100, PeerLink.coalesceBytes - 100, 1]) {
+            link.send(frame, limit: 100, byteLimit: 1 << 30, flushNow: false)
+        }
+        link.flush()
+        // 100 + 16,384 would overflow a record; 100 + 16,284 fills one exactly; the last byte goes alone.
+        #expect(try writes(channel).map(\.readableBytes) == [100, PeerLink.coalesceBytes, PeerLink.coalesceBytes, 1])
+        #expect(link.framesSent == 5)
+    }
+
+    /// A socket that stops taking data (NIO's high-water mark) keeps the rest queued, counted,
+    /// until it drains; nothing is lost or reordered across the pause.
+    @Test func framesWaitWhileTheSocketIsNotWritable() throws {
+        let (link, channel) = try readyLink()
+        let queued = frames(Array(repeating: 700, count: 40))
+        for frame in queued[..<30] { link.send(frame, limit: 1_000, byteLimit: 1 << 30, flushNow: false) }
+        channel.isWritable = false
+        link.flush()
+        #expect(try writes(channel).isEmpty)
+        #expect(link.queue.count == 30 && link.queuedBytes == 30 * 700 && link.framesSent == 0)
+        for frame in queued[30...] { link.send(frame, limit: 1_000, byteLimit: 1 << 30, flushNow: false) }
+        channel.isWritable = true
+        link.flush()
+        var joined = ByteBuffer()
+        for var write in try writes(channel) { joined.writeBuffer(&write) }
+        var expected = ByteBuffer()
+        for var frame in queued { expected.writeBuffer(&frame) }
+        #expect(joined == expected)
+        #expect(link.framesSent == 40 && link.queuedBytes == 0)
+    }
+
     @Test func aLoneFrameIsWrittenAsItIs() throws {
         let (link, channel) = try readyLink()
         link.send(ByteBuffer(bytes: [1, 2, 3]), limit: 10, byteLimit: 1 << 20)

@@ -4,7 +4,8 @@ import Glibc
 import Foundation
 import Synchronization
 
-/// A child process of a test, started with `posix_spawn`: the tests' one way to run a binary.
+/// A child process of a test, started with `posix_spawn`: the tests' (and the benchmarks') one way
+/// to run a binary.
 ///
 /// Why not Foundation's `Process`: in Swift 6.3.1 its `run()` lists `/proc/self/fd` to close the
 /// parent's descriptors in the child and copies each entry's whole 256-byte `d_name`, reading
@@ -31,6 +32,8 @@ public final class ChildProcess: Sendable {
         case pipe
         /// The same place as stdout (stderr only).
         case stdout
+        /// Where this process's own stdout or stderr goes.
+        case inherit
     }
 
     public struct Failure: Error, CustomStringConvertible {
@@ -93,6 +96,8 @@ public final class ChildProcess: Sendable {
             case .stdout:
                 guard fd == 2 else { throw Failure("only stderr can follow stdout") }
                 posix_spawn_file_actions_adddup2(&actions, 1, 2)
+            case .inherit:
+                break  // the child keeps this process's descriptor (closing starts at 3)
             }
         }
         do {
