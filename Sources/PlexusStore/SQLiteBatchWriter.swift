@@ -25,6 +25,7 @@ final class SQLiteBatchWriter: @unchecked Sendable {
     private var deleteOutbox: OpaquePointer?
     private var insertDeadLetter: OpaquePointer?
     private var insertInbox: OpaquePointer?
+    private var insertInboxRow: OpaquePointer?
     private var deleteInbox: OpaquePointer?
     let path: String
     let threadPool: NIOThreadPool
@@ -77,7 +78,10 @@ final class SQLiteBatchWriter: @unchecked Sendable {
             promote = try prepare("UPDATE messages SET role = 'destination' WHERE message_uuid = ? AND role = 'relay'")
             deleteOutbox = try prepare("DELETE FROM outbox WHERE message_uuid = ?")
             insertDeadLetter = try prepare("INSERT INTO dead_letters (message_uuid, at, reason, targets, body) VALUES (?,?,?,?,?)")
+            // A message logged before (now promoted to destination): its seq is read from its row.
             insertInbox = try prepare("INSERT OR IGNORE INTO inbox (subject_id, message_uuid, seq) SELECT ?, message_uuid, seq FROM messages WHERE message_uuid = ?")
+            // A row logged in this transaction: its seq is known, so no lookup of the row by id.
+            insertInboxRow = try prepare("INSERT OR IGNORE INTO inbox (subject_id, message_uuid, seq) VALUES (?,?,?)")
             deleteInbox = try prepare("DELETE FROM inbox WHERE subject_id = ? AND message_uuid = ?")
         } catch {
             close()
@@ -130,7 +134,7 @@ final class SQLiteBatchWriter: @unchecked Sendable {
                         result.append(promoted ? .promoted : .duplicate)
                         continue
                     }
-                    try writeInbox(record)
+                    try writeInbox(record, seq: seq)
                     let envelope = record.envelope
                     for subject in envelope.distinctSubjects {
                         try bind(insertSubject, 1, text: subject)
@@ -166,11 +170,14 @@ final class SQLiteBatchWriter: @unchecked Sendable {
         try step(insertOutbox)
     }
 
-    private func writeInbox(_ record: LogRecord) throws {
+    /// Inbox rows for the record's subjects; `seq` is its log row's when that row is new here.
+    private func writeInbox(_ record: LogRecord, seq: Int64? = nil) throws {
+        let statement = seq == nil ? insertInbox : insertInboxRow
         for subject in record.inbox {
-            try bind(insertInbox, 1, text: subject)
-            try withUnsafeBytes(of: record.envelope.messageID.uuid.uuid) { try bind(insertInbox, 2, blob: $0) }
-            try step(insertInbox)
+            try bind(statement, 1, text: subject)
+            try withUnsafeBytes(of: record.envelope.messageID.uuid.uuid) { try bind(statement, 2, blob: $0) }
+            if let seq { try bind(statement, 3, int: seq) }
+            try step(statement)
         }
     }
 
@@ -220,10 +227,11 @@ final class SQLiteBatchWriter: @unchecked Sendable {
 
     func close() {
         for statement in [insertMessage, insertMessageRaw, insertSubject, insertOutbox, promote, deleteOutbox, insertDeadLetter,
-                          insertInbox, deleteInbox] {
+                          insertInbox, insertInboxRow, deleteInbox] {
             sqlite_nio_sqlite3_finalize(statement)
         }
         insertInbox = nil
+        insertInboxRow = nil
         deleteInbox = nil
         insertOutbox = nil
         promote = nil
