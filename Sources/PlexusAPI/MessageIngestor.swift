@@ -13,6 +13,12 @@ public protocol MessageIngestor: Sendable {
     /// Returns once the good ones committed. When the log fails, every item fails with
     /// `.unavailable` and the caller keeps them to retry.
     func ingest(each items: [IngestItem], via ingress: Ingress) async -> [Result<IngestReceipt, PlexusError>]
+
+    /// Ingests several bodies (WebSocket frames), each a message or a batch as `ingest(_:via:)`
+    /// takes it, with one outcome per body. A bad body fails alone; the good ones are logged
+    /// together in one append, so a connection's queued frames share one trip to the log.
+    /// Returns once they committed.
+    func ingest(frames bodies: [ByteBuffer], via ingress: Ingress) async -> [Result<[IngestReceipt], PlexusError>]
 }
 
 /// One message for `ingest(each:via:)`.

@@ -38,8 +38,10 @@ public enum WebSocketRoutes {
         return router
     }
 
-    /// One JSON ack frame per input frame, in input order. Frames are ingested concurrently (up to
-    /// the window) so one connection's throughput is not one commit per frame.
+    /// One JSON ack frame per input frame, in input order. Up to the window, frames are read
+    /// ahead of their acks, and the frames queued while earlier ones commit are ingested
+    /// together (one append for all of them, each frame still answered alone), so a fast
+    /// sender's throughput is not one commit per frame and its frames share each trip's cost.
     static func ingest(
         inbound: WebSocketInboundStream,
         outbound: WebSocketOutboundWriter,
@@ -47,24 +49,40 @@ public enum WebSocketRoutes {
         via ingress: Ingress
     ) async throws {
         let window = AsyncWindow(permits: deps.webSocketIngestWindow)
-        let (pending, continuation) = AsyncStream.makeStream(of: Task<JSONValue, Never>.self)
+        // Two trips to the log at a time: one committing while the next is parsed and queued
+        // behind it. What arrives meanwhile waits in `queued` and goes in the trip after.
+        let trips = AsyncWindow(permits: 2)
+        let queued = IngestFrameQueue()
+        let (pending, continuation) = AsyncStream.makeStream(of: Task<[JSONValue], Never>.self)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 // Once an ack cannot be written (the client left), keep draining so every permit
                 // comes back and the reader never waits for one that will not.
                 var writable = true
                 for await task in pending {
-                    let ack = await task.value
-                    window.release()
-                    guard writable else { continue }
-                    do {
-                        try await outbound.write(.custom(.init(fin: true, opcode: .text, data: ByteBuffer(bytes: ack.serialized()))))
-                    } catch {
-                        writable = false
+                    for ack in await task.value {
+                        window.release()
+                        guard writable else { continue }
+                        do {
+                            try await outbound.write(.custom(.init(fin: true, opcode: .text, data: ByteBuffer(bytes: ack.serialized()))))
+                        } catch {
+                            writable = false
+                        }
                     }
                 }
             }
-            defer { continuation.finish() }
+            group.addTask {
+                defer { continuation.finish() }
+                while true {
+                    do { try await trips.acquire() } catch { return }
+                    guard let frames = await queued.take(upTo: Self.framesPerTrip) else { return }
+                    continuation.yield(Task {
+                        defer { trips.release() }
+                        return await deps.ingestor.ingest(frames: frames, via: ingress).map(MessageReplies.webSocketAck)
+                    })
+                }
+            }
+            defer { queued.finish() }
             do {
                 for try await message in inbound.messages(maxSize: deps.limits.maxBodyBytes) {
                     let body: ByteBuffer = switch message {
@@ -72,25 +90,22 @@ public enum WebSocketRoutes {
                     case .binary(let buffer): buffer
                     }
                     try await window.acquire()
-                    continuation.yield(Task {
-                        do throws(PlexusError) {
-                            return MessageReplies.webSocketAck(.success(try await deps.ingestor.ingest(body, via: ingress)))
-                        } catch {
-                            return MessageReplies.webSocketAck(.failure(error))
-                        }
-                    })
+                    queued.push(body)
                 }
             } catch {
                 // Too large (1009), not UTF-8 (1007), a protocol error: send the acks already
                 // owed, then rethrow so the WebSocket layer closes with the code naming the cause.
-                continuation.finish()
-                try? await group.next()
+                queued.finish()
+                try? await group.waitForAll()
                 throw error
             }
-            continuation.finish()
-            try await group.next()
+            queued.finish()
+            try await group.waitForAll()
         }
     }
+
+    /// Most frames one trip takes: bounds one append's size (a frame may hold a whole batch).
+    static let framesPerTrip = 64
 
     /// Streams matching messages until the client leaves or falls too far behind; a client that
     /// fell behind is closed with 1008 (policy violation) and counted by the hub.

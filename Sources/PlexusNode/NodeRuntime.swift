@@ -63,7 +63,47 @@ public final class NodeRuntime: MessageIngestor {
     }
 
     public func ingest(_ body: ByteBuffer, via ingress: Ingress) async throws(PlexusError) -> [IngestReceipt] {
+        let admitted = try admit(body, via: ingress, now: clock())
+        do {
+            return try await log(admitted.envelopes, via: ingress)
+        } catch {
+            gate?.giveBack(admitted.charges)
+            throw error
+        }
+    }
+
+    public func ingest(frames bodies: [ByteBuffer], via ingress: Ingress) async -> [Result<[IngestReceipt], PlexusError>] {
         let now = clock()
+        var outcomes: [Result<[IngestReceipt], PlexusError>?] = Array(repeating: nil, count: bodies.count)
+        // Each admitted frame's place in `envelopes`, so its receipts can be handed back to it.
+        var admitted: [(index: Int, range: Range<Int>, charges: [RateCharge])] = []
+        var envelopes: [Envelope] = []
+        for (index, body) in bodies.enumerated() {
+            do throws(PlexusError) {
+                let frame = try admit(body, via: ingress, now: now)
+                admitted.append((index, envelopes.count..<(envelopes.count + frame.envelopes.count), frame.charges))
+                envelopes += frame.envelopes
+            } catch {
+                outcomes[index] = .failure(error)
+            }
+        }
+        if !envelopes.isEmpty {
+            do throws(PlexusError) {
+                let receipts = try await log(envelopes, via: ingress)
+                for frame in admitted { outcomes[frame.index] = .success(Array(receipts[frame.range])) }
+            } catch {
+                for frame in admitted {
+                    gate?.giveBack(frame.charges)
+                    outcomes[frame.index] = .failure(error)
+                }
+            }
+        }
+        return outcomes.map { $0 ?? .failure(PlexusError(.unavailable, "the frame was not processed")) }
+    }
+
+    /// Parses, validates, normalises and checks against the constraints one body (a message or
+    /// a batch): what `log` then takes, and the rate-limit tokens to give back if it fails.
+    private func admit(_ body: ByteBuffer, via ingress: Ingress, now: Timestamp) throws(PlexusError) -> (envelopes: [Envelope], charges: [RateCharge]) {
         // The closures below are not typed-throws aware, so the core's result travels as a Result.
         let parsed: Result<JSONValue, PlexusError> = body.withUnsafeReadableBytes { bytes in
             Result { () throws(PlexusError) in try pipeline.parse(bytes) }
@@ -74,24 +114,19 @@ public final class NodeRuntime: MessageIngestor {
         var envelopes = rng.withLock { rng in
             drafts.map { $0.normalized(node: pipeline.node, now: now, rng: &rng) }
         }
-        if gate == nil { Self.stripDecisions(&envelopes) }
-        if let gate {
-            let isBatch: Bool
-            if case .array = value { isBatch = true } else { isBatch = false }
-            switch gate.check(envelopes, ingress: ingress.rawValue, batch: isBatch) {
-            case .accepted(let checked, let charges):
-                do {
-                    return try await log(checked, via: ingress)
-                } catch {
-                    gate.giveBack(charges)
-                    throw error
-                }
-            case .refused(let error, let denied):
-                ConstraintGate.keep(denied, in: store, now: now)
-                throw error
-            }
+        guard let gate else {
+            Self.stripDecisions(&envelopes)
+            return (envelopes, [])
         }
-        return try await log(envelopes, via: ingress)
+        let isBatch: Bool
+        if case .array = value { isBatch = true } else { isBatch = false }
+        switch gate.check(envelopes, ingress: ingress.rawValue, batch: isBatch) {
+        case .accepted(let checked, let charges):
+            return (checked, charges)
+        case .refused(let error, let denied):
+            ConstraintGate.keep(denied, in: store, now: now)
+            throw error
+        }
     }
 
     public func ingest(each items: [IngestItem], via ingress: Ingress) async -> [Result<IngestReceipt, PlexusError>] {

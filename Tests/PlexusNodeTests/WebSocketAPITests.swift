@@ -2,7 +2,10 @@
 import Glibc
 #endif
 import Foundation
+import NIOCore
+import PlexusAPI
 import PlexusCore
+import PlexusStore
 import Testing
 
 /// WebSocket ingest and live streams, with real WebSocket clients against a real node.
@@ -34,6 +37,67 @@ import Testing
                 #expect(read.status == 200)
             }
         }
+    }
+
+    /// More frames than one trip to the log takes and than the read-ahead window holds, sent
+    /// without waiting: every frame gets its own ack, in the order sent, naming its own message.
+    @Test func pipelinedFramesAreAckedOneByOneInOrder() async throws {
+        let node = try await TestNode.start()
+        defer { Task { try await node.stop() } }
+        let count = 600
+        let ids = (0..<count).map { _ in UUID().uuidString.lowercased() }
+        let frames = ids.enumerated().map { index, id in
+            // Every 97th frame is refused, so refusals sit among accepted frames of one trip.
+            index % 97 == 5 ? #"{"message_uuid": "\#(id)", "topic": "bad topic"}"#
+                : #"{"message_uuid": "\#(id)", "topic": "ws.pipelined", "data": \#(index)}"#
+        }
+        let client = WSTestClient(url: node.wsBase + "/v1/messages/ws", sending: frames)
+        defer { client.stop() }
+        let acks = try await client.next(count, within: 60).map { try JSONParser.parse($0) }
+        for (index, ack) in acks.enumerated() {
+            if index % 97 == 5 {
+                #expect(ack["status"] == "error", "frame \(index)")
+                #expect(ack["error"]?["type"] == "https://plexus.dev/problems/invalid-topic")
+            } else {
+                #expect(ack["status"] == "ok", "frame \(index)")
+                #expect(ack["message_uuids"]?.arrayValue == [.string(ids[index])], "frame \(index)")
+            }
+        }
+        let logged = try await node.node.runtime.store.query(MessageQuery(topic: try TopicPattern("ws.pipelined"), limit: 1_000)).messages.count
+        #expect(logged == count - (0..<count).filter { $0 % 97 == 5 }.count)
+    }
+
+    /// Several frames in one trip: each answered alone, the good ones logged in one append.
+    @Test func framesIngestedTogetherKeepTheirOwnOutcomes() async throws {
+        let node = try await TestNode.start()
+        defer { Task { try await node.stop() } }
+        let repeated = UUID().uuidString.lowercased()
+        let bodies = [
+            #"{"message_uuid": "\#(repeated)", "topic": "ws.trip", "data": 1}"#,
+            #"[{"topic": "ws.trip", "data": 2}, {"topic": "ws.trip", "data": 3}]"#,
+            #"{not json"#,
+            #"[{"topic": "ws.trip"}, {"topic": "bad topic"}]"#,
+            #"{"message_uuid": "\#(repeated)", "topic": "ws.trip", "data": 1}"#,
+        ].map { ByteBuffer(string: $0) }
+        let outcomes = await node.node.runtime.ingest(frames: bodies, via: .webSocket)
+        try #require(outcomes.count == 5)
+        let first = try outcomes[0].get()
+        #expect(first.map(\.messageID.description) == [repeated])
+        #expect(first.map(\.duplicate) == [false])
+        #expect(try outcomes[1].get().count == 2)
+        #expect(failure(outcomes[2])?.code == .invalidJSON)
+        // A batch is all or nothing: its good element is not logged either.
+        #expect(failure(outcomes[3])?.code == .invalidTopic)
+        #expect(failure(outcomes[3])?.pointer?.hasPrefix("/1") == true)
+        let again = try outcomes[4].get()
+        #expect(again.map(\.messageID.description) == [repeated])
+        #expect(again.map(\.duplicate) == [true])
+        #expect(try await node.node.runtime.store.query(MessageQuery(topic: try TopicPattern("ws.trip"))).messages.count == 3)
+    }
+
+    private func failure<T>(_ result: Result<T, PlexusError>) -> PlexusError? {
+        if case .failure(let error) = result { return error }
+        return nil
     }
 
     @Test func originalWebSocketIngestRoute() async throws {
