@@ -63,15 +63,17 @@ final class RoutingPacedPublisher: ChannelInboundHandler {
             // A late tick (this thread starved of CPU) sends what is due in frames of at most
             // `maxPerFrame`, below the node's 1 MiB frame limit.
             let end = min(due, outcome.sent + Self.maxPerFrame)
-            var text = end - outcome.sent > 1 ? "[" : ""
+            let many = end - outcome.sent > 1
+            var text = context.channel.allocator.buffer(capacity: (end - outcome.sent) * (message.payloadBytes + 160))
+            if many { text.writeStaticString("[") }
             for i in outcome.sent..<end {
-                if i > outcome.sent { text += "," }
-                text += message.input(to: subject, seq: i, monotonic: RoutingMessage.monotonicNow(), wall: RoutingMessage.wallMicroseconds())
+                if i > outcome.sent { text.writeStaticString(",") }
+                message.writeInput(to: subject, seq: i, monotonic: RoutingMessage.monotonicNow(), wall: RoutingMessage.wallMicroseconds(), into: &text)
             }
-            if end - outcome.sent > 1 { text += "]" }
+            if many { text.writeStaticString("]") }
             outcome.sent = end
             outcome.frames += 1
-            context.write(wrapOutboundOut(RoutingWebSocket.text(ByteBuffer(string: text))), promise: nil)
+            context.write(wrapOutboundOut(RoutingWebSocket.text(text)), promise: nil)
         }
         context.flush()
         if outcome.sent >= total {
