@@ -22,8 +22,8 @@ public final class NodeRuntime: MessageIngestor {
     let logger: Logger
     /// The constraint checker; nil on a node built without a config store (tests of the log).
     let gate: ConstraintGate?
-    /// Only `MessageID.v7` draws from it. The system generator by default: ids must not be
-    /// predictable, or a client could pre-claim another client's next id and have its message
+    /// Only `MessageID.v7` draws from it. The system's secure random bytes by default (a node
+    /// uses `BufferedSystemRandom`): ids must not be predictable, or a client could pre-claim another client's next id and have its message
     /// dropped as a duplicate. Tests and simulations pass a seeded one.
     private let rng: Mutex<any RandomNumberGenerator & Sendable>
 
@@ -43,7 +43,7 @@ public final class NodeRuntime: MessageIngestor {
         store: any MessageStore,
         hub: StreamHub,
         clock: @escaping @Sendable () -> Timestamp = WallClock.now,
-        rng: any RandomNumberGenerator & Sendable = SystemRandomNumberGenerator(),
+        rng: any RandomNumberGenerator & Sendable = BufferedSystemRandom(),
         logger: Logger,
         forwarder: MeshForwarder?,
         pushes: PushSubscriptions? = nil,
