@@ -15,9 +15,10 @@ public protocol MessageIngestor: Sendable {
     func ingest(each items: [IngestItem], via ingress: Ingress) async -> [Result<IngestReceipt, PlexusError>]
 
     /// Ingests several bodies (WebSocket frames), each a message or a batch as `ingest(_:via:)`
-    /// takes it, with one outcome per body. A bad body fails alone; the good ones are logged
-    /// together in one append, so a connection's queued frames share one trip to the log.
-    /// Returns once they committed.
+    /// takes it, with exactly one outcome per body, in order. A bad body fails alone; the good
+    /// ones are logged together in one append, so a connection's queued frames share one trip to
+    /// the log. Returns once they committed. When the log (or the forwarding outbox) refuses the
+    /// append, every good body of the call fails with `.unavailable`, to be sent again.
     func ingest(frames bodies: [ByteBuffer], via ingress: Ingress) async -> [Result<[IngestReceipt], PlexusError>]
 }
 

@@ -74,11 +74,23 @@ public enum WebSocketRoutes {
             group.addTask {
                 defer { continuation.finish() }
                 while true {
-                    do { try await trips.acquire() } catch { return }
-                    guard let frames = await queued.take(upTo: Self.framesPerTrip) else { return }
+                    // Cancelled (the server stops), the wait for a trip ends at once: what was
+                    // read still goes to the ingestor, trip after trip, and is answered (with
+                    // `unavailable` if the log has closed), never dropped unanswered.
+                    let permitted = (try? await trips.acquire()) != nil
+                    guard let frames = await queued.take(upTo: Self.framesPerTrip) else {
+                        if permitted { trips.release() }
+                        return
+                    }
                     continuation.yield(Task {
-                        defer { trips.release() }
-                        return await deps.ingestor.ingest(frames: frames, via: ingress).map(MessageReplies.webSocketAck)
+                        defer { if permitted { trips.release() } }
+                        let outcomes = await deps.ingestor.ingest(frames: frames, via: ingress)
+                        // One ack per frame whatever the ingestor returned: each gives back a
+                        // window permit, and a missing one would stall the reader for good.
+                        return frames.indices.map { i in
+                            MessageReplies.webSocketAck(i < outcomes.count ? outcomes[i]
+                                : .failure(PlexusError(.unavailable, "the frame was not processed; send it again")))
+                        }
                     })
                 }
             }
@@ -93,8 +105,10 @@ public enum WebSocketRoutes {
                     queued.push(body)
                 }
             } catch {
-                // Too large (1009), not UTF-8 (1007), a protocol error: send the acks already
-                // owed, then rethrow so the WebSocket layer closes with the code naming the cause.
+                // A message too large (1009; fragments adding up past the limit), not UTF-8
+                // (1007), a protocol error: send the acks already owed, then rethrow so the
+                // WebSocket layer closes with the code naming the cause. A single frame over the
+                // limit never gets here: the frame decoder refuses it and closes at once.
                 queued.finish()
                 try? await group.waitForAll()
                 throw error

@@ -23,8 +23,9 @@ public final class NodeRuntime: MessageIngestor {
     /// The constraint checker; nil on a node built without a config store (tests of the log).
     let gate: ConstraintGate?
     /// Only `MessageID.v7` draws from it. The system's secure random bytes by default (a node
-    /// uses `BufferedSystemRandom`): ids must not be predictable, or a client could pre-claim another client's next id and have its message
-    /// dropped as a duplicate. Tests and simulations pass a seeded one.
+    /// reads them through `BufferedSystemRandom`; the public init draws them directly): ids
+    /// must not be predictable, or a client could pre-claim another client's next id and have
+    /// its message dropped as a duplicate. Tests and simulations pass a seeded one.
     private let rng: Mutex<any RandomNumberGenerator & Sendable>
 
     public convenience init(

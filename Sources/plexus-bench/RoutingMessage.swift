@@ -45,8 +45,9 @@ struct RoutingMessage: Sendable {
     }
 
     /// `input(to:...)`, written straight into `buffer`: the paced publisher makes one per
-    /// message, and building it as a String cost the load process a fifth of its CPU — taken
-    /// from the nodes it measures, on the same two cores.
+    /// message, and building it as a String (the padding made anew each time) was 21 % of the
+    /// load process's samples in a profile at 10,000 msgs/s — CPU taken from the nodes it
+    /// measures, on the same two cores.
     func writeInput(to subject: String, seq: Int, monotonic: UInt64? = nil, wall: Int64? = nil, into buffer: inout ByteBuffer) {
         buffer.writeStaticString("{\"topic\":\"")
         buffer.writeString(topic)

@@ -93,10 +93,34 @@ extension RawHTTP {
     }
 
     /// A masked client frame (RFC 6455 §5.2) carrying arbitrary bytes, valid or not.
-    static func clientFrame(opcode: UInt8, payload: [UInt8]) -> [UInt8] {
-        precondition(payload.count < 126)
+    /// A masked client frame; `fin: false` for all but the last fragment of a message.
+    static func clientFrame(opcode: UInt8, payload: [UInt8], fin: Bool = true) -> [UInt8] {
+        precondition(payload.count < 65_536)
         let mask: [UInt8] = [0x11, 0x22, 0x33, 0x44]
-        return [0x80 | opcode, 0x80 | UInt8(payload.count)] + mask + payload.enumerated().map { $0.element ^ mask[$0.offset % 4] }
+        let length: [UInt8] = payload.count < 126 ? [0x80 | UInt8(payload.count)]
+            : [0x80 | 126, UInt8(payload.count >> 8), UInt8(payload.count & 0xFF)]
+        return [(fin ? 0x80 : 0) | opcode] + length + mask + payload.enumerated().map { $0.element ^ mask[$0.offset % 4] }
+    }
+
+    /// The unmasked frames a server sent, in order, as (opcode, payload); stops at a truncated one.
+    static func serverFrames(_ bytes: [UInt8]) -> [(opcode: UInt8, payload: [UInt8])] {
+        var frames: [(opcode: UInt8, payload: [UInt8])] = []
+        var at = 0
+        while at + 2 <= bytes.count {
+            var length = Int(bytes[at + 1] & 0x7F)
+            var header = 2
+            if length == 126 {
+                guard at + 4 <= bytes.count else { break }
+                length = Int(bytes[at + 2]) << 8 | Int(bytes[at + 3])
+                header = 4
+            } else if length == 127 {
+                break
+            }
+            guard at + header + length <= bytes.count else { break }
+            frames.append((bytes[at] & 0x0F, Array(bytes[(at + header)..<(at + header + length)])))
+            at += header + length
+        }
+        return frames
     }
 
     static func write(_ fd: Int32, bytes: [UInt8]) {

@@ -67,7 +67,8 @@ import Testing
         #expect(logged == count - (0..<count).filter { $0 % 97 == 5 }.count)
     }
 
-    /// Several frames in one trip: each answered alone, the good ones logged in one append.
+    /// Several frames in one call: each answered alone, in order, duplicates across frames
+    /// told apart.
     @Test func framesIngestedTogetherKeepTheirOwnOutcomes() async throws {
         let node = try await TestNode.start()
         defer { Task { try await node.stop() } }
@@ -120,6 +121,36 @@ import Testing
         defer { client.stop() }
         let close = try await client.closeFrame()
         #expect(close?.closeCode == .messageTooLarge)
+    }
+
+    /// Frames read before an oversized message (fragments that add up past the limit) are still
+    /// ingested and answered, in order, before the connection closes with 1009.
+    @Test func framesBeforeAnOversizedMessageAreAckedThenClosedWith1009() async throws {
+        let node = try await TestNode.start { $0.limits.maxBodyBytes = 2_048 }
+        defer { Task { try await node.stop() } }
+        let good = (0..<20).map { #"{"topic": "ws.before", "data": \#($0)}"# }
+        let bytes = try await RawHTTP.onThread { () -> [UInt8] in
+            let fd = try RawHTTP.connect(port: node.port)
+            defer { close(fd) }
+            RawHTTP.write(fd, "GET /v1/messages/ws HTTP/1.1\r\nHost: x\r\n" + RawHTTP.upgradeHeaders)
+            _ = RawHTTP.read(fd, until: "\r\n\r\n")
+            var out: [UInt8] = []
+            for frame in good { out += RawHTTP.clientFrame(opcode: 0x1, payload: Array(frame.utf8)) }
+            // Each fragment is within the frame limit; together they are over the message limit.
+            out += RawHTTP.clientFrame(opcode: 0x1, payload: Array(#"{"topic": "a", "data": ""#.utf8) + Array(repeating: UInt8(ascii: "x"), count: 1_500), fin: false)
+            out += RawHTTP.clientFrame(opcode: 0x0, payload: Array(repeating: UInt8(ascii: "x"), count: 1_500) + Array(#""}"#.utf8))
+            RawHTTP.write(fd, bytes: out)
+            return RawHTTP.readBytes(fd)
+        }
+        let frames = RawHTTP.serverFrames(bytes)
+        let acks = try frames.filter { $0.opcode == 0x1 }.map { try JSONParser.parse($0.payload) }
+        #expect(acks.count == good.count)
+        #expect(acks.allSatisfy { $0["status"] == "ok" })
+        let closing = try #require(frames.last)
+        #expect(closing.opcode == 0x8)
+        #expect(closing.payload.count >= 2 && Int(closing.payload[0]) << 8 | Int(closing.payload[1]) == 1009)
+        let logged = try await node.node.runtime.store.query(MessageQuery(topic: try TopicPattern("ws.before"))).messages
+        #expect(logged.count == good.count)
     }
 
     /// RELIABILITY B3 on WebSocket: a text frame that is not UTF-8 is refused with close 1007.
