@@ -137,6 +137,9 @@ public final class PlexusNode: Sendable {
             if records.isEmpty, config.history(try ConfigKey(.webhooks, id)).isEmpty { return nil }
             return .array(records.map(WebhookService.json))
         }
+        if let sqlite = store as? SQLiteMessageStore {
+            deps.storeHealth = { ["kind": "sqlite", "degraded": false, "writer": sqlite.writerStatistics.json] }
+        }
         if let postgres = store as? PostgresMessageStore {
             deps.storeHealth = {
                 let health = postgres.health

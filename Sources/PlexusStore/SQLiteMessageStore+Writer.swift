@@ -11,14 +11,21 @@ extension SQLiteMessageStore {
     func runWriter(nextSeq start: Int64) async {
         var nextSeq = start
         var pacer = CheckpointPacer(everyFrames: Self.checkpointAfterFrames)
+        var walFrames = WALFrameCounter()
         while let (batch, housekeeping) = await queue.next(maxRows: options.maxBatchRows) {
             // A wake-up that found nothing due (a lazy release's timer after a commit took it).
             if batch.isEmpty, housekeeping.isEmpty { continue }
             let rows = batch.reduce(0) { $0 + $1.records.count }
+            let started = ContinuousClock.now
+            let startedCPU = LogWriterStatistics.threadCPUMicroseconds()
             do {
                 // On the writer's own thread (`SQLiteWriterThread`): blocking it is the point.
                 let committed = try batchWriter.commitHere(batch.map(\.records), firstSeq: nextSeq, housekeeping: housekeeping)
                 nextSeq = committed.nextSeq
+                let wall = ContinuousClock.now - started
+                let cpu = LogWriterStatistics.threadCPUMicroseconds() - startedCPU
+                let frames = walFrames.appended(walLengthAfterCommit: committed.walFrames)
+                statistics.withLock { $0.record(rows: rows, walFrames: frames, wall: wall, cpuMicroseconds: cpu) }
                 // Acknowledge-after-commit: callers resume only now that COMMIT has returned.
                 for (append, result) in zip(batch, committed.outcomes) { append.succeed(result) }
                 if pacer.isDue(walFrames: committed.walFrames), startBackgroundCheckpoint() {
@@ -38,6 +45,7 @@ extension SQLiteMessageStore {
                     "plexus.store.batch_rows": .stringConvertible(rows),
                     "plexus.store.error": .string(failure.description),
                 ])
+                statistics.withLock { $0.failedCommits += 1 }
                 for append in batch { append.fail(failure) }
                 // Releases, dead letters and inbox acks are retried with the next batch.
                 queue.putBack(housekeeping)

@@ -34,6 +34,11 @@ public final class SQLiteMessageStore: MessageStore {
     let checkpointer: SQLiteConnection?
     private let nextReader = Atomic<Int>(0)
     let state: Mutex<State>
+    /// Written by the writer task after each commit, read by `writerStatistics`.
+    let statistics = Mutex(LogWriterStatistics())
+
+    /// Totals of the group commits so far (`GET /healthz`, benchmarks).
+    public var writerStatistics: LogWriterStatistics { statistics.withLock { $0 } }
 
     /// Appending callers → the writer task.
     let queue: GroupCommitQueue<Void>

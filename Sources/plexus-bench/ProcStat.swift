@@ -25,4 +25,21 @@ enum ProcStat {
             .flatMap { Double($0) }
             .map { $0 / 1_024 }
     }
+
+    /// Seconds the threads of `pid` have spent runnable but waiting for a CPU (the second field
+    /// of each `/proc/PID/task/TID/schedstat`), or nil without schedstats. Beside the CPU time it
+    /// says how much of a hop's latency was queueing for a core rather than work.
+    static func runQueueWaitSeconds(_ pid: Int32) -> Double? {
+        guard let tasks = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task") else { return nil }
+        var nanoseconds = 0.0
+        var found = false
+        for task in tasks {
+            guard let text = try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/schedstat", encoding: .utf8) else { continue }
+            let fields = text.split(separator: " ")
+            guard fields.count >= 2, let wait = Double(fields[1]) else { continue }
+            nanoseconds += wait
+            found = true
+        }
+        return found ? nanoseconds / 1e9 : nil
+    }
 }

@@ -144,6 +144,18 @@ final class RoutingCluster: Sendable {
         Dictionary(uniqueKeysWithValues: nodes.compactMap { n in ProcStat.cpuSeconds(n.process.pid).map { (n.name, $0) } })
     }
 
+    /// Seconds each node's threads have waited for a CPU so far (`ProcStat.runQueueWaitSeconds`).
+    func runQueueWaitSeconds() -> [String: Double] {
+        Dictionary(uniqueKeysWithValues: nodes.compactMap { n in ProcStat.runQueueWaitSeconds(n.process.pid).map { (n.name, $0) } })
+    }
+
+    /// `name`'s log writer totals from `GET /healthz` (`store.writer`).
+    func logWriter(_ name: String) async throws -> LogWriterReading {
+        let (status, json) = try await get(name, "/healthz")
+        guard status == 200, let writer = json?["store"]?["writer"] else { throw BenchError("GET /healthz on \(name): HTTP \(status), no store.writer") }
+        return LogWriterReading(writer)
+    }
+
     func residentMiB() -> [String: Double] {
         Dictionary(uniqueKeysWithValues: nodes.compactMap { n in ProcStat.residentMiB(n.process.pid).map { (n.name, $0) } })
     }

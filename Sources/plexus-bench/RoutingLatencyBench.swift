@@ -41,6 +41,12 @@ struct RoutingLatencyBench: Sendable {
         /// p50/p99/max of each segment, in path order, from the kept sample.
         var segments: [(name: String, stats: LatencyStats)]
         var cores: [String: Double]
+        /// Seconds per second each node's threads waited for a CPU (run queue), over the window.
+        var runQueueWait: [String: Double]
+        /// Each node's group commits over the window.
+        var logWriters: [String: LogWriterReading]
+        /// The window the CPU, run-queue and commit figures cover: publishing plus the drain.
+        var windowSeconds: Double
         var counters: [String: RoutingNodeCounters]
         var path: [String]
 
@@ -101,7 +107,12 @@ struct RoutingLatencyBench: Sendable {
         progress("latency: \(rate) msgs/s for \(duration) into n1, agent on n3, \(message.payloadBytes)-byte payloads")
         let before = RoutingMachineCPU.reading(cluster)
         var countersBefore: [String: RoutingNodeCounters] = [:]
-        for name in Self.names { countersBefore[name] = try await cluster.routes(name) }
+        var writersBefore: [String: LogWriterReading] = [:]
+        for name in Self.names {
+            countersBefore[name] = try await cluster.routes(name)
+            writersBefore[name] = try await cluster.logWriter(name)
+        }
+        let waitBefore = cluster.runQueueWaitSeconds()
         let watch = Stopwatch()
         let done = publisherLoop.makePromise(of: RoutingPacedPublisher.Outcome.self)
         let (message, rate) = (self.message, self.rate)
@@ -131,10 +142,17 @@ struct RoutingLatencyBench: Sendable {
         var cores: [String: Double] = [:]
         let after = RoutingMachineCPU.reading(cluster)
         for (name, seconds) in after { cores[name] = (seconds - (before[name] ?? seconds)) / max(wall, 1e-9) }
+        var runQueueWait: [String: Double] = [:]
+        for (name, seconds) in cluster.runQueueWaitSeconds() {
+            runQueueWait[name] = (seconds - (waitBefore[name] ?? seconds)) / max(wall, 1e-9)
+        }
         var counters: [String: RoutingNodeCounters] = [:]
+        var logWriters: [String: LogWriterReading] = [:]
         for name in Self.names {
             let now = try await cluster.routes(name)
             counters[name] = countersBefore[name].map { now.since($0) } ?? now
+            let writer = try await cluster.logWriter(name)
+            logWriters[name] = writersBefore[name].map { writer.since($0) } ?? writer
         }
 
         let detail = tally.detail.withLock { $0 }
@@ -154,7 +172,7 @@ struct RoutingLatencyBench: Sendable {
             rate: rate, seconds: duration.seconds, sent: count, received: latencies.count, duplicates: duplicates, outOfOrder: outOfOrder,
             frames: outcome.frames, refusedFrames: outcome.refusedFrames, firstRefusal: outcome.firstRefusal, publishSeconds: outcome.seconds, drainSeconds: drainSeconds,
             stats: latencies.isEmpty ? nil : LatencyStats(milliseconds: latencies), segments: segments, cores: cores,
-            counters: counters, path: path)
+            runQueueWait: runQueueWait, logWriters: logWriters, windowSeconds: wall, counters: counters, path: path)
     }
 
     /// Splits kept envelopes into wall-clock segments: publisher → n1's `origin_ts`, then each

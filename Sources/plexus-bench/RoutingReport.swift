@@ -115,6 +115,18 @@ struct RoutingReport: Sendable {
         figures.append(BenchFigure(s, "@ \(r.rate): retransmissions n1 + n2", Double(Self.latencyNodes.reduce(0) { $0 + (r.counters[$1]?["retransmissions"] ?? 0) }), "msgs",
                                    note: counters.joined(separator: "; ")))
         figures.append(BenchFigure(s, "@ \(r.rate): CPU n1 / n2 / n3 / bench", 0, "cores", note: Self.cores(r.cores, ["n1", "n2", "n3", "bench"])))
+        if !r.runQueueWait.isEmpty {
+            let waits = Self.latencyNodes.compactMap { name in r.runQueueWait[name].map { String(format: "%@ %.2f", name, $0) } }
+            let total = Self.latencyNodes.compactMap { r.runQueueWait[$0] }.reduce(0, +)
+            figures.append(BenchFigure(s, "@ \(r.rate): waiting for a CPU n1 + n2 + n3", total, "s/s",
+                                       note: waits.joined(separator: ", ") + " seconds per second: the nodes' threads runnable but queued for a core (schedstat)"))
+        }
+        let window = r.windowSeconds
+        for name in Self.latencyNodes {
+            guard let writer = r.logWriters[name] else { continue }
+            figures.append(BenchFigure(s, "@ \(r.rate): log commits \(name)", Double(writer.commits) / max(window, 1e-9), "commits/s",
+                                       note: writer.summary(seconds: window)))
+        }
     }
 
     static let latencyNodes = ["n1", "n2", "n3"]

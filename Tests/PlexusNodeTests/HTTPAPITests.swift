@@ -131,6 +131,20 @@ import Testing
         #expect(reply.status == 200)
         #expect(reply.json?["status"] == "ok")
         #expect(reply.json?["node"] == "test")
+        #expect(reply.json?["store"]?["kind"] == "sqlite")
+        // The log writer's totals grow with what is logged.
+        let before = reply.json?["store"]?["writer"]
+        #expect(before?["failed_commits"]?.integerValue == 0)
+        let posted = try await HTTP.post(node.base + "/v1/messages", #"[{"topic": "health.a", "data": 1}, {"topic": "health.b", "data": 2}]"#)
+        #expect(posted.status == 202)
+        let after = try await HTTP.get(node.base + "/healthz").json?["store"]?["writer"]
+        let rows = (after?["rows"]?.integerValue ?? 0) - (before?["rows"]?.integerValue ?? 0)
+        let commits = (after?["commits"]?.integerValue ?? 0) - (before?["commits"]?.integerValue ?? 0)
+        #expect(rows == 2)
+        #expect(commits == 1, "one POST of two messages is one append, so one commit")
+        #expect((after?["wal_frames"]?.integerValue ?? 0) > (before?["wal_frames"]?.integerValue ?? 0))
+        #expect((after?["commit_wall_us"]?.integerValue ?? 0) > (before?["commit_wall_us"]?.integerValue ?? 0))
+        #expect(after?["commit_cpu_us"]?.integerValue != nil)
     }
 
     /// RELIABILITY B1-B4, B6 over HTTP: problem JSON with the right status and type, never a 5xx.
