@@ -185,6 +185,20 @@ struct RoutingBenchCommand: AsyncParsableCommand {
             }
         }
 
+        if sections.contains("link") {
+            progress("the log's append alone against an append-only journal (in this process)")
+            do {
+                let results = try await RoutingJournalBench(message: message).run()
+                report.add(journal: results)
+                for r in results {
+                    progress(String(format: "  %@, %d per commit: %.0f msgs/s, %.2f µs CPU per message", r.name, r.group, r.messagesPerSecond, r.cpuMicrosecondsPerMessage))
+                }
+            } catch {
+                report.failures.append((RoutingReport.linkSection + " (log against journal)", "\(error)"))
+                progress("  FAILED: \(error)")
+            }
+        }
+
         var forwarding: (forwarding: RoutingThroughputBench.Run, ingestOnly: RoutingThroughputBench.Run)?
         if sections.contains("forwarding") {
             var bench = RoutingThroughputBench(binary: binary, message: message)

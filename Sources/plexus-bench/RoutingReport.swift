@@ -32,6 +32,15 @@ struct RoutingReport: Sendable {
                 + "\(String(format: "%.1f", r.seconds)) s: the ceiling the log puts on one node's forwarding here"))
     }
 
+    mutating func add(journal results: [RoutingJournalBench.Result]) {
+        for r in results {
+            figures.append(BenchFigure(
+                Self.linkSection, "\(r.name) alone, \(r.group) records per commit", r.messagesPerSecond, "msgs/s",
+                note: String(format: "%.2f µs CPU per message; one appender, %d relay records of this run's message, fsynced per commit", r.cpuMicrosecondsPerMessage, r.messages)
+                    + (r.name == "SQLite log" ? " (log, subject and outbox rows)" : " (length, checksum, wire JSON; write + fdatasync): the floor for a redesigned log")))
+        }
+    }
+
     mutating func add(core phases: [RoutingCoreBench.Phase]) {
         for (i, p) in phases.enumerated() {
             figures.append(BenchFigure(
