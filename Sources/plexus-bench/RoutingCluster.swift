@@ -149,11 +149,12 @@ final class RoutingCluster: Sendable {
         Dictionary(uniqueKeysWithValues: nodes.compactMap { n in ProcStat.runQueueWaitSeconds(n.process.pid).map { (n.name, $0) } })
     }
 
-    /// `name`'s log writer totals from `GET /healthz` (`store.writer`).
-    func logWriter(_ name: String) async throws -> LogWriterReading {
+    /// `name`'s log writer totals from `GET /healthz` (`store.writer`); nil from a node binary
+    /// older than those totals (an A/B run against an earlier build), which then go unreported.
+    func logWriter(_ name: String) async throws -> LogWriterReading? {
         let (status, json) = try await get(name, "/healthz")
-        guard status == 200, let writer = json?["store"]?["writer"] else { throw BenchError("GET /healthz on \(name): HTTP \(status), no store.writer") }
-        return LogWriterReading(writer)
+        guard status == 200 else { throw BenchError("GET /healthz on \(name): HTTP \(status)") }
+        return json?["store"]?["writer"].map(LogWriterReading.init)
     }
 
     func residentMiB() -> [String: Double] {

@@ -151,8 +151,9 @@ struct RoutingLatencyBench: Sendable {
         for name in Self.names {
             let now = try await cluster.routes(name)
             counters[name] = countersBefore[name].map { now.since($0) } ?? now
-            let writer = try await cluster.logWriter(name)
-            logWriters[name] = writersBefore[name].map { writer.since($0) } ?? writer
+            if let writer = try await cluster.logWriter(name), let before = writersBefore[name] {
+                logWriters[name] = writer.since(before)
+            }
         }
 
         let detail = tally.detail.withLock { $0 }
