@@ -92,16 +92,7 @@ struct RoutingJournalBench: Sendable {
     /// Distinct relay records of the benchmark's message, made before any timing.
     private func prepare() throws -> [LogRecord] {
         var rng = SplitMix64(seed: 7)
-        var system = SystemRandomNumberGenerator()
-        let input = Array(message.input(to: RoutingThroughputBench.remoteSubject, seq: 1, monotonic: RoutingMessage.monotonicNow(),
-                                        wall: RoutingMessage.wallMicroseconds()).utf8)
-        guard let template = try IngestPipeline(node: RoutingCluster.id("n1"))
-            .accept(input, now: Timestamp(microseconds: RoutingMessage.wallMicroseconds()), rng: &system).first
-        else { throw BenchError("the sample message made no envelope") }
-        return (0..<records).map { _ in
-            var envelope = template
-            envelope.messageID = .v7(now: template.originTS, rng: &rng)
-            return LogRecord(envelope: envelope, role: .relay, outbox: [.node(NodeID(RoutingCluster.id("n3")))], hopCount: 1)
-        }
+        let template = try message.sampleEnvelope()
+        return (0..<records).map { _ in RoutingMessage.relayRecord(of: template, rng: &rng) }
     }
 }

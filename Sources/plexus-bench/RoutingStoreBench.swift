@@ -32,7 +32,7 @@ struct RoutingStoreBench: Sendable {
         var options = SQLiteStoreOptions()
         options.synchronous = synchronous
         let store = try await SQLiteMessageStore.open(path: directory.file("log.sqlite"), options: options, logger: quiet)
-        let template = try sampleEnvelope()
+        let template = try message.sampleEnvelope()
         let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
         let watch = Stopwatch()
         let counts = try await withThrowingTaskGroup(of: Int.self) { group in
@@ -41,11 +41,7 @@ struct RoutingStoreBench: Sendable {
                     var rng = SplitMix64(seed: UInt64(a + 1))
                     var written = 0
                     while ContinuousClock.now < deadline {
-                        let records = (0..<batch).map { _ in
-                            var envelope = template
-                            envelope.messageID = .v7(now: template.originTS, rng: &rng)
-                            return LogRecord(envelope: envelope, role: .relay, outbox: [.node(NodeID(RoutingCluster.id("n3")))], hopCount: 1)
-                        }
+                        let records = (0..<batch).map { _ in RoutingMessage.relayRecord(of: template, rng: &rng) }
                         _ = try await store.append(records)
                         store.release(records.map(\.envelope.messageID))
                         written += records.count
@@ -58,15 +54,5 @@ struct RoutingStoreBench: Sendable {
         let elapsed = watch.seconds
         try await store.close()
         return Result(messages: counts, seconds: elapsed)
-    }
-
-    private func sampleEnvelope() throws -> Envelope {
-        var rng = SystemRandomNumberGenerator()
-        let input = Array(message.input(to: RoutingThroughputBench.remoteSubject, seq: 1, monotonic: RoutingMessage.monotonicNow(),
-                                        wall: RoutingMessage.wallMicroseconds()).utf8)
-        guard let envelope = try IngestPipeline(node: RoutingCluster.id("n1"))
-            .accept(input, now: Timestamp(microseconds: RoutingMessage.wallMicroseconds()), rng: &rng).first
-        else { throw BenchError("the sample message made no envelope") }
-        return envelope
     }
 }
