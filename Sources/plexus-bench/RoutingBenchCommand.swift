@@ -129,6 +129,12 @@ struct RoutingBenchCommand: AsyncParsableCommand {
                 + "forwarding load: \(load), \(warmup) s warm-up + \(seconds) s measured; latency: \(latencyRate) msgs/s for \(latencySeconds) s"
                 + (latencyLightRate > 0 ? ", then \(latencyLightRate) msgs/s for 5 s" : ""))
 
+        /// A section that failed: in the report's failures and on stderr; the run goes on.
+        func failed(_ section: String, _ error: any Error) {
+            report.failures.append((section, "\(error)"))
+            progress("  FAILED: \(error)")
+        }
+
         var linkResults: [RoutingLinkBench.Result] = []
         if sections.contains("link") {
             progress("raw limit: one mTLS peer link, \(linkSeconds) s per case")
@@ -137,8 +143,7 @@ struct RoutingBenchCommand: AsyncParsableCommand {
                 report.add(link: linkResults)
                 for r in linkResults { progress("  \(r.name): \(BenchFigure.format(r.framesPerSecond)) frames/s") }
             } catch {
-                report.failures.append((RoutingReport.linkSection, "\(error)"))
-                progress("  FAILED: \(error)")
+                failed(RoutingReport.linkSection, error)
             }
         }
 
@@ -155,8 +160,7 @@ struct RoutingBenchCommand: AsyncParsableCommand {
                 report.add(relayValidation: validation, envelopeBytes: envelope.count)
                 for r in validation { progress(String(format: "  relay validation, %@: %.2f µs per envelope", r.name, r.microseconds)) }
             } catch {
-                report.failures.append((RoutingReport.linkSection + " (relay validation)", "\(error)"))
-                progress("  FAILED: \(error)")
+                failed(RoutingReport.linkSection + " (relay validation)", error)
             }
             do {
                 hopPhases = try RoutingHopBench(payload: envelope).run()
@@ -165,8 +169,7 @@ struct RoutingBenchCommand: AsyncParsableCommand {
                     progress(String(format: "  %@: n1 %.2f µs, n2 %.2f µs per message; %d timer firings", p.name, p.originMicroseconds, p.receiverMicroseconds, p.timersFired))
                 }
             } catch {
-                report.failures.append((RoutingReport.linkSection + " (routing cores of a hop)", "\(error)"))
-                progress("  FAILED: \(error)")
+                failed(RoutingReport.linkSection + " (routing cores of a hop)", error)
             }
         }
 
@@ -180,12 +183,8 @@ struct RoutingBenchCommand: AsyncParsableCommand {
                 report.add(store: result, bench: bench)
                 progress("  \(BenchFigure.format(result.messagesPerSecond)) msgs/s")
             } catch {
-                report.failures.append((RoutingReport.linkSection + " (store alone)", "\(error)"))
-                progress("  FAILED: \(error)")
+                failed(RoutingReport.linkSection + " (store alone)", error)
             }
-        }
-
-        if sections.contains("link") {
             progress("the log's append alone against an append-only journal (in this process)")
             do {
                 let results = try await RoutingJournalBench(message: message).run()
@@ -194,8 +193,7 @@ struct RoutingBenchCommand: AsyncParsableCommand {
                     progress(String(format: "  %@, %d per commit: %.0f msgs/s, %.2f µs CPU per message", r.name, r.group, r.messagesPerSecond, r.cpuMicrosecondsPerMessage))
                 }
             } catch {
-                report.failures.append((RoutingReport.linkSection + " (log against journal)", "\(error)"))
-                progress("  FAILED: \(error)")
+                failed(RoutingReport.linkSection + " (log against journal)", error)
             }
         }
 
@@ -216,8 +214,7 @@ struct RoutingBenchCommand: AsyncParsableCommand {
                 forwarding = runs
                 report.add(forwarding: runs.forwarding, ingestOnly: runs.ingestOnly, load: load)
             } catch {
-                report.failures.append((RoutingReport.forwardingSection, "\(error)"))
-                progress("  FAILED: \(error)")
+                failed(RoutingReport.forwardingSection, error)
             }
         }
 
@@ -239,8 +236,7 @@ struct RoutingBenchCommand: AsyncParsableCommand {
                         progress("  p50 \(BenchFigure.format(stats.p50)) ms, p99 \(BenchFigure.format(stats.p99)) ms, max \(BenchFigure.format(stats.max)) ms")
                     }
                 } catch {
-                    report.failures.append((RoutingReport.latencySection + " @ \(rate) msgs/s", "\(error)"))
-                    progress("  FAILED: \(error)")
+                    failed(RoutingReport.latencySection + " @ \(rate) msgs/s", error)
                 }
             }
         }
@@ -255,8 +251,7 @@ struct RoutingBenchCommand: AsyncParsableCommand {
                 do {
                     report.add(nats: try await bench.run())
                 } catch {
-                    report.failures.append((RoutingReport.natsSection, "\(error)"))
-                    progress("  FAILED: \(error)")
+                    failed(RoutingReport.natsSection, error)
                 }
             } else {
                 report.failures.append((RoutingReport.natsSection, "nats-server not found on PATH (apt-get install -y nats-server, or --nats-server PATH)"))
@@ -274,8 +269,7 @@ struct RoutingBenchCommand: AsyncParsableCommand {
                     report.add(jetStream: result, bench: bench)
                     progress("  \(BenchFigure.format(result.messagesPerSecond)) msgs/s acknowledged")
                 } catch {
-                    report.failures.append((RoutingReport.jetStreamSection, "\(error)"))
-                    progress("  FAILED: \(error)")
+                    failed(RoutingReport.jetStreamSection, error)
                 }
                 progress("the store alone with synchronous normal (JetStream's ack: written, not fsynced)")
                 var store = RoutingStoreBench(message: message)
@@ -285,8 +279,7 @@ struct RoutingBenchCommand: AsyncParsableCommand {
                     report.add(storeNormal: result, bench: store)
                     progress("  \(BenchFigure.format(result.messagesPerSecond)) msgs/s")
                 } catch {
-                    report.failures.append((RoutingReport.jetStreamSection + " (store alone, normal)", "\(error)"))
-                    progress("  FAILED: \(error)")
+                    failed(RoutingReport.jetStreamSection + " (store alone, normal)", error)
                 }
             } else {
                 report.failures.append((RoutingReport.jetStreamSection, "nats-server not found on PATH (apt-get install -y nats-server, or --nats-server PATH)"))

@@ -34,13 +34,7 @@ struct RoutingLinkBench: Sendable {
     /// The envelope a node logs and forwards for one benchmark message (its wire JSON after the
     /// origin's ingest), and the size of the whole data frame around it.
     static func sampleEnvelope(message: RoutingMessage, subject: String) throws -> [UInt8] {
-        var rng = SystemRandomNumberGenerator()
-        let input = Array(message.input(to: subject, seq: 123_456, monotonic: RoutingMessage.monotonicNow(),
-                                        wall: RoutingMessage.wallMicroseconds()).utf8)
-        let envelopes = try IngestPipeline(node: RoutingCluster.id("n1"))
-            .accept(input, now: Timestamp(microseconds: RoutingMessage.wallMicroseconds()), rng: &rng)
-        guard let first = envelopes.first else { throw BenchError("the sample message made no envelope") }
-        return LogRecord(envelope: first).json
+        LogRecord(envelope: try message.sampleEnvelope(to: subject, seq: 123_456)).json
     }
 
     func run() async throws -> [Result] {

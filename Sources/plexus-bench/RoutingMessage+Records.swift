@@ -1,13 +1,13 @@
 import PlexusCore
 import PlexusStore
 
-/// The log records the in-process storage benchmarks write: the benchmark's message as n1's
-/// pipeline accepts it, copied under fresh ids as relay rows bound for n3.
+/// The benchmark's message as n1's pipeline accepts it (the link and storage benchmarks), and
+/// the log records the in-process storage benchmarks write: copies under fresh ids, relay rows
+/// bound for n3.
 extension RoutingMessage {
-    func sampleEnvelope() throws -> Envelope {
+    func sampleEnvelope(to subject: String = RoutingThroughputBench.remoteSubject, seq: Int = 1) throws -> Envelope {
         var rng = SystemRandomNumberGenerator()
-        let input = Array(input(to: RoutingThroughputBench.remoteSubject, seq: 1, monotonic: Self.monotonicNow(),
-                                wall: Self.wallMicroseconds()).utf8)
+        let input = Array(input(to: subject, seq: seq, monotonic: Self.monotonicNow(), wall: Self.wallMicroseconds()).utf8)
         guard let envelope = try IngestPipeline(node: RoutingCluster.id("n1"))
             .accept(input, now: Timestamp(microseconds: Self.wallMicroseconds()), rng: &rng).first
         else { throw BenchError("the sample message made no envelope") }
