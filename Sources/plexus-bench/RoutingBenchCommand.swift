@@ -5,7 +5,8 @@ import NIOPosix
 /// `plexus-bench routing`: store-and-forward between real node processes, in one run, each figure
 /// beside its limit — the raw throughput of one mutual-TLS peer link, node→node forwarding
 /// throughput next to the origin's ingest alone, end-to-end latency over two forwarding hops at a
-/// paced rate, and the NATS reference (A→B→C through a hub) measured the same way.
+/// paced rate beside three bare durable hops at the same rate (`RoutingDurableChainBench`), and
+/// the NATS reference (A→B→C through a hub) measured the same way.
 ///
 /// Progress goes to stderr; the report to stdout.
 struct RoutingBenchCommand: AsyncParsableCommand {
@@ -219,9 +220,21 @@ struct RoutingBenchCommand: AsyncParsableCommand {
         }
 
         var latency: RoutingLatencyBench.Result?
+        var chain: RoutingDurableChainBench.Result?
         if sections.contains("latency") {
             let rates = [(latencyRate, Duration.seconds(latencySeconds))] + (latencyLightRate > 0 ? [(latencyLightRate, Duration.seconds(5))] : [])
             for (index, (rate, duration)) in rates.enumerated() {
+                progress("raw limit: a durable 3-hop chain with nothing of Plexus on it, \(rate) msgs/s for \(duration)")
+                do {
+                    let result = try await RoutingDurableChainBench(rate: rate, duration: duration, recordBytes: envelope.count).run()
+                    if index == 0 { chain = result }
+                    report.add(durableChain: result)
+                    if let stats = result.stats {
+                        progress("  p50 \(BenchFigure.format(stats.p50)) ms, p99 \(BenchFigure.format(stats.p99)) ms, max \(BenchFigure.format(stats.max)) ms")
+                    }
+                } catch {
+                    failed(RoutingReport.latencySection + " (durable chain @ \(rate) msgs/s)", error)
+                }
                 var bench = RoutingLatencyBench(binary: binary, message: message)
                 bench.rate = rate
                 bench.duration = duration
@@ -286,7 +299,7 @@ struct RoutingBenchCommand: AsyncParsableCommand {
             }
         }
 
-        report.findings += RoutingFindings(link: linkResults, core: corePhases, hop: hopPhases, store: storeResult, forwarding: forwarding, latency: latency).lines()
+        report.findings += RoutingFindings(link: linkResults, core: corePhases, hop: hopPhases, store: storeResult, forwarding: forwarding, latency: latency, chain: chain).lines()
         print(report.table())
     }
 }

@@ -138,6 +138,20 @@ struct RoutingReport: Sendable {
         }
     }
 
+    /// The durable chain at one of the latency section's rates: the raw limit beside its p99.
+    mutating func add(durableChain r: RoutingDurableChainBench.Result) {
+        let s = Self.latencySection
+        guard let stats = r.stats else {
+            figures.append(BenchFigure(s, "raw limit: durable 3-hop chain @ \(r.rate): nothing received", 0, "msgs"))
+            return
+        }
+        figures.append(BenchFigure(
+            s, "raw limit: durable \(r.hops)-hop chain p50 / p99 @ \(r.rate) msgs/s", stats.p99, "ms (p99)",
+            note: String(format: "p50 %.3f ms, max %.3f ms; %d of %d received in %.1f s; %.1f records per fdatasync; %.2f cores. ",
+                         stats.p50, stats.max, r.received, r.sent, r.seconds, Double(r.received * r.hops) / Double(max(r.syncs, 1)), r.cores)
+                + "Threads in the bench joined by TCP loopback, each hop appends what arrived to its own file and fdatasyncs before passing it on: no TLS, parsing, routing or index"))
+    }
+
     static let latencyNodes = ["n1", "n2", "n3"]
 
     mutating func add(nats: NATSClusterFigures) {
